@@ -1,0 +1,117 @@
+/**
+ * The one seam every runtime plugs into. An engine module runs inside its own
+ * host process (src/engines/host.ts); the orchestrator never imports one.
+ */
+
+export const TASKS = ['caption', 'ocr'] as const;
+export type TaskId = (typeof TASKS)[number];
+
+export const TARGETS = ['cpu', 'gpu', 'browser-wasm', 'browser-webgpu'] as const;
+export type TargetId = (typeof TARGETS)[number];
+
+/** A model as one engine sees it after the catalog resolved it to files on disk. */
+export interface ResolvedModel {
+  /** Catalog id, e.g. `tiny-smolvlm` or `smolvlm2-256m`. */
+  id: string;
+  /** The dtype / quantisation this engine runs, e.g. `fp32`, `q8`, `Q8_0`. */
+  quant: string;
+  /** Engine-specific file roles (e.g. `dir`, `gguf`, `mmproj`, `detector`, `recognizer`) to absolute paths. */
+  files: Record<string, string>;
+  /** `tiny`: random weights, tiny dims. `shape`: random weights, real dims. `false`: real weights. */
+  synthetic: false | 'tiny' | 'shape';
+}
+
+export interface LoadRequest {
+  model: ResolvedModel;
+  target: TargetId;
+  /** Set explicitly for every engine, equal across engines by default. */
+  threads: number;
+  /** Upper bound on a single load, so an offline registry lookup cannot hang. */
+  timeoutMs: number;
+  /** Engine-specific extras the run settings carry (e.g. `ocrPipeline`). */
+  options?: Record<string, string | number | boolean>;
+}
+
+/** What actually ran, as opposed to what was asked for. */
+export interface LoadReport {
+  backendRequested: string;
+  backendActual: string;
+  device?: string;
+  threads: number;
+  /** dtype per session/part, e.g. `{ vision_encoder: 'fp32', decoder_model_merged: 'q8' }`. */
+  dtypes: Record<string, string>;
+  /** The version of the engine's package that ran. */
+  packageName: string;
+  packageVersion: string;
+  /** Free-form, engine-reported facts (e.g. image splitting on/off, pipeline type, blocks join rule). */
+  notes: string[];
+  /** Extra raw figures the engine reports about the load (kept beside the harness's own timing). */
+  engineStats?: Record<string, number | string>;
+}
+
+export interface Decoding {
+  greedy: true;
+  temperature: 0;
+  seed: number;
+  maxNewTokens: number;
+}
+
+export interface RunRequest {
+  fixtureId: string;
+  task: TaskId;
+  imagePath: string;
+  /** Decided once per task (src/tasks.ts), never by an engine. */
+  prompt: string;
+  decoding: Decoding;
+}
+
+/** One streamed piece of output; `atMs` is measured by the host's clock from the start of `run`. */
+export interface TokenEvent {
+  text: string;
+  atMs: number;
+}
+
+/** Per-phase durations in ms, where an engine exposes them. `estimated` lists the ones that are estimates. */
+export interface Phases {
+  preprocessMs?: number;
+  visionEncodeMs?: number;
+  visionEncodePerFrameMs?: number;
+  prefillMs?: number;
+  decodeMs?: number;
+  estimated?: string[];
+}
+
+export interface RunOutput {
+  text: string;
+  promptTokens?: number;
+  imageTokens?: number;
+  frames?: number;
+  generatedTokens: number;
+  phases?: Phases;
+  /** The engine's own figures, raw, kept beside the harness's (never replacing them). */
+  engineStats?: Record<string, number | string>;
+}
+
+export type Availability = { available: true } | { available: false; reason: string };
+
+export interface Engine {
+  readonly id: string;
+  /** npm package whose version is recorded in results. */
+  readonly packageName: string;
+  readonly tasks: readonly TaskId[];
+  readonly targets: readonly TargetId[];
+  availability(target: TargetId): Promise<Availability>;
+  load(request: LoadRequest): Promise<LoadReport>;
+  /** `onToken` must be called once per generated token (or text chunk) as soon as it exists. */
+  run(request: RunRequest, onToken: (text: string) => void): Promise<RunOutput>;
+  /** Releases every process and file the engine opened. Must be safe to call twice. */
+  unload(): Promise<void>;
+}
+
+/** An error whose message is fit for a user: one line, names the thing and the remedy. */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
