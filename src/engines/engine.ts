@@ -90,6 +90,12 @@ export interface RunOutput {
   phases?: Phases;
   /** The engine's own figures, raw, kept beside the harness's (never replacing them). */
   engineStats?: Record<string, number | string>;
+  /**
+   * For engines whose work runs outside the host's descendants or among unrelated ones (a
+   * browser's renderer and GPU process): the peak bytes of the processes that did the work,
+   * measured by the engine. Replaces the host's descendant sum for this sample.
+   */
+  workerPeakRssBytes?: number;
 }
 
 export type Availability = { available: true } | { available: false; reason: string };

@@ -242,6 +242,22 @@ export const ResultsSchema = z.object({
   fixtures: z.object({ manifestSha256: z.string(), dir: z.string(), items: z.array(FixtureRecordSchema) }),
   prompts: z.record(z.string(), z.string()),
   cells: z.array(CellSchema),
+  /** Corpus-level quality per (engine, model, quant, target, task), over that group's ok cells. */
+  qualityAggregates: z
+    .array(
+      z.object({
+        engine: z.string(),
+        model: z.string(),
+        quant: z.string(),
+        target: TargetSchema,
+        task: TaskSchema,
+        fixtures: z.number().int().nonnegative(),
+        scores: z.record(z.string(), z.number().nullable()),
+      }),
+    )
+    .optional(),
+  /** Warnings about the run itself (thermal drift, fallbacks, unstable outputs), shown in reports. */
+  warnings: z.array(z.string()).optional(),
   /** Extension point for later sections (claims, footprint, environment drift…). */
   extra: z.record(z.string(), z.unknown()).optional(),
 });

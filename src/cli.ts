@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+/** Command-line wiring only: parse, call, print, exit code. */
+import { Command, Option } from 'commander';
+import { UserError } from './engines/engine.js';
+import { buildFixturesCommand, listFixturesCommand, listPacksCommand, pullFixturesCommand, verifyFixturesCommand } from './commands/fixtures.js';
+import { listModels, makeTinyCommand, pullModelCommand } from './commands/models.js';
+import { compareCommand, exportCommand, reportCommand } from './commands/report.js';
+import { runCommand, type RunFlags } from './commands/run.js';
+import { envCommand } from './commands/env.js';
+
+/** Every command ends here: a user error is one line and exit 2; anything else is a bug, exit 1. */
+function action<A extends unknown[]>(fn: (...args: A) => Promise<number> | number) {
+  return async (...args: A) => {
+    try {
+      process.exitCode = await fn(...args);
+    } catch (error) {
+      if (error instanceof UserError) {
+        console.error(`vlmbench: ${error.message}`);
+        process.exitCode = 2;
+      } else {
+        console.error(`vlmbench: internal error: ${(error as Error).message?.split('\n')[0] ?? String(error)}${process.env.VLMBENCH_DEBUG ? `\n${(error as Error).stack}` : ' (set VLMBENCH_DEBUG=1 for the stack)'}`);
+        process.exitCode = 1;
+      }
+    }
+  };
+}
+
+function addRunOptions(command: Command, defaults: { engines: string; models: string; runs: string; warmup: string }): Command {
+  return command
+    .option('--engines <ids>', 'engines, comma-separated (transformersjs, qvac, qvac-ocr, tesseract)', defaults.engines)
+    .option('--models <ids>', 'catalog model ids or aliases, comma-separated (see "vlmbench models list")', defaults.models)
+    .option('--targets <ids>', 'cpu, gpu, browser-wasm, browser-webgpu', 'cpu')
+    .option('--tasks <ids>', 'caption, ocr', 'caption,ocr')
+    .option('--fixtures <dir>', 'a fixture folder with manifest.json (default: the built-in set)')
+    .option('--fixture <ids>', 'only these fixture ids, comma-separated')
+    .option('--limit <n>', 'at most n fixtures per task')
+    .option('--runs <n>', 'counted runs per cell', defaults.runs)
+    .option('--warmup <n>', 'warm-up runs per cell (never counted)', defaults.warmup)
+    .option('--min-time <s>', 'keep running until the counted runs of a cell add up to this many seconds')
+    .option('--threads <n>', 'threads for every engine (default: physical cores)')
+    .option('--max-new-tokens <n>', 'token limit, or task=n pairs (default caption=48,ocr=96)')
+    .option('--timeout <s>', 'per-run timeout in seconds', '120')
+    .option('--load-timeout <s>', 'model load timeout in seconds (registry downloads included)', '600')
+    .addOption(new Option('--scheduling <mode>', 'interleave engines per fixture, or run them one after another').choices(['interleaved', 'sequential']).default('interleaved'))
+    .option('--cooldown <s>', 'pause between fixtures')
+    .option('--offline', 'never touch the network; fail at once if a model is not cached')
+    .option('--image-splitting', 'let transformers.js split images into tiles (SmolVLM default); off by default to keep one frame')
+    .option('--quant <pairs>', 'engine=quant overrides, e.g. transformersjs=fp32,qvac=F32')
+    .option('--model-path <pairs>', 'local model files: engine:role=path, e.g. qvac:gguf=/m/a.gguf,qvac:mmproj=/m/b.gguf')
+    .option('--results-dir <dir>', 'where runs are written', 'results')
+    .option('--reports-dir <dir>', 'where reports are written', 'reports')
+    .option('--no-report', 'do not write the report after the run')
+    .option('--resume <run-id>', 'continue an interrupted run without redoing finished cells')
+    .option('--quiet', 'no progress output');
+}
+
+const program = new Command('vlmbench')
+  .description('SmolVLM2 on transformers.js vs the QVAC SDK: latency, memory and quality on the same fixtures')
+  .version(process.env.npm_package_version ?? '0.1.0')
+  .showSuggestionAfterError();
+
+addRunOptions(program.command('run').description('run the benchmark and write results (and a report)'), { engines: 'transformersjs,qvac', models: 'tiny', runs: '5', warmup: '1' }).action(
+  action((flags: RunFlags) => runCommand(flags, ['vlmbench', ...process.argv.slice(2)].join(' '))),
+);
+
+addRunOptions(program.command('quickstart').description('the offline quick start: tiny generated models, both runtimes, built-in fixtures, results and report'), {
+  engines: 'transformersjs,qvac',
+  models: 'tiny',
+  runs: '3',
+  warmup: '1',
+}).action(action((flags: RunFlags) => runCommand(flags, ['vlmbench', ...process.argv.slice(2)].join(' '))));
+
+program
+  .command('report')
+  .description('write report.html, report.md, summary.json and embed.html from one or more results files')
+  .argument('<results...>', 'results.json files (several machines make a cross-device report)')
+  .option('--out <dir>', 'output folder (default reports/<run-id>)')
+  .option('--title <text>', 'report title')
+  .action(action((files: string[], flags: { out?: string; title?: string }) => reportCommand(files, flags)));
+
+program
+  .command('compare')
+  .description('regression gate: exit 0 clean, 1 regression, 2 usage error or runs not comparable')
+  .argument('<base>', 'baseline results.json')
+  .argument('<head>', 'new results.json')
+  .option('--threshold <pairs>', 'metric=fraction, e.g. latencyMs=0.15 (default 0.10 each)')
+  .option('--quality-tolerance <x>', 'allowed absolute quality drop (default 0.01)')
+  .option('--allow-mismatch', 'compare runs from different hardware or settings anyway (loud warning)')
+  .option('--markdown <file>', 'also write the Markdown summary here')
+  .option('--json <file>', 'also write the full comparison as JSON')
+  .action(action((base: string, head: string, flags: Parameters<typeof compareCommand>[2]) => compareCommand(base, head, flags)));
+
+program
+  .command('export')
+  .description('export cells as CSV, Bencher Metric Format, or github-action-benchmark JSON')
+  .argument('<results>', 'results.json')
+  .addOption(new Option('--format <format>', 'output format').choices(['csv', 'bmf', 'gab-smaller', 'gab-bigger']).default('csv'))
+  .option('--out <file>', 'write here instead of stdout')
+  .action(action((file: string, flags: { format: string; out?: string }) => exportCommand(file, flags)));
+
+const models = program.command('models').description('the model catalog');
+models.command('list').description('list catalog entries').action(action(() => listModels()));
+models.command('make-tiny').description('generate the tiny deterministic random-weight models into the cache').action(action(() => makeTinyCommand()));
+models
+  .command('pull')
+  .description('download a real model (pinned revision, sha256 checked) into the cache')
+  .argument('<id>', 'catalog id, e.g. smolvlm2-256m')
+  .option('--offline', 'fail at once instead of reaching the network')
+  .action(action((id: string, flags: { offline?: boolean }) => pullModelCommand(id, flags)));
+
+const fixtures = program.command('fixtures').description('fixture sets');
+fixtures.command('build').description('render the built-in fixtures deterministically').option('--out <dir>', 'output folder (default fixtures/builtin)').action(action((flags: { out?: string }) => buildFixturesCommand(flags)));
+fixtures.command('verify').description('check a fixture folder against its manifest').argument('[dir]').action(action((dir?: string) => verifyFixturesCommand(dir)));
+fixtures.command('list').description('list fixtures').argument('[dir]').action(action((dir?: string) => listFixturesCommand(dir)));
+fixtures.command('packs').description('list the fixture packs that "fixtures pull" can download').action(action(() => listPacksCommand()));
+fixtures
+  .command('pull')
+  .description('download a named pack of real photos or scans (pinned URLs, sha256 verified)')
+  .argument('<pack>')
+  .option('--trust-on-first-use', 'accept files whose hash the pack does not pin, and record it')
+  .action(action((pack: string, flags: { trustOnFirstUse?: boolean }) => pullFixturesCommand(pack, flags)));
+
+program.command('env').description('print the environment fingerprint').action(action(() => envCommand()));
+
+program.exitOverride((error) => {
+  // commander prints its own one-line message for bad flags; keep its text, use exit code 2.
+  process.exit(error.exitCode === 0 ? 0 : 2);
+});
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,47 @@
+/** Parsing and checking command-line values: a bad value is one line naming the flag and what it accepts. */
+import { TARGETS, TASKS, UserError, type TargetId, type TaskId } from '../engines/engine.js';
+import { ENGINE_IDS } from '../engines/registry.js';
+
+export function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+export function positiveInt(flag: string, value: string, { allowZero = false } = {}): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || (!allowZero && n === 0)) {
+    throw new UserError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} whole number, got "${value}"`);
+  }
+  return n;
+}
+
+export function seconds(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || value.trim() === '') throw new UserError(`${flag} must be a number of seconds, got "${value}"`);
+  return n * 1000;
+}
+
+export function oneOf<T extends string>(flag: string, values: string[], allowed: readonly T[]): T[] {
+  for (const value of values) {
+    if (!allowed.includes(value as T)) throw new UserError(`${flag}: unknown value "${value}" — choose from: ${allowed.join(', ')}`);
+  }
+  return values as T[];
+}
+
+export const parseTargets = (value: string): TargetId[] => oneOf('--targets', list(value), TARGETS);
+export const parseTasks = (value: string): TaskId[] => oneOf('--tasks', list(value), TASKS);
+export const parseEngines = (value: string): string[] => oneOf('--engines', list(value), ENGINE_IDS);
+
+/** `engine=value,engine=value` pairs, e.g. --quant transformersjs=fp32,qvac=F32. */
+export function enginePairs(flag: string, value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of list(value)) {
+    const [engine, setting] = part.split('=');
+    if (!engine || !setting) throw new UserError(`${flag} takes engine=value pairs, e.g. transformersjs=fp32,qvac=F32; got "${part}"`);
+    oneOf(flag, [engine], ENGINE_IDS);
+    out[engine] = setting;
+  }
+  return out;
+}

@@ -1,0 +1,174 @@
+/** `vlmbench run` and `vlmbench quickstart`: options in, results and report out. */
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { UserError, type TargetId, type TaskId } from '../engines/engine.js';
+import { BUILTIN_FIXTURES_DIR } from '../fixtures/manifest.js';
+import { defaultThreads } from '../measure/environment.js';
+import { readJournal } from '../run/journal.js';
+import { Orchestrator, type RunOptions } from '../run/orchestrator.js';
+import { createProgress } from '../run/progress.js';
+import { DEFAULT_MAX_NEW_TOKENS } from '../tasks.js';
+import { enginePairs, list, parseEngines, parseTargets, parseTasks, positiveInt, seconds } from './options.js';
+
+export interface RunFlags {
+  engines: string;
+  models: string;
+  targets: string;
+  tasks: string;
+  fixtures?: string;
+  fixture?: string;
+  limit?: string;
+  runs: string;
+  warmup: string;
+  minTime?: string;
+  threads?: string;
+  maxNewTokens?: string;
+  timeout: string;
+  loadTimeout: string;
+  scheduling: string;
+  cooldown?: string;
+  offline?: boolean;
+  imageSplitting?: boolean;
+  quant?: string;
+  modelPath?: string;
+  resultsDir: string;
+  reportsDir: string;
+  report: boolean;
+  resume?: string;
+  quiet?: boolean;
+}
+
+/** `engine:role=path` pairs, e.g. qvac:gguf=/m/model.gguf,qvac:mmproj=/m/mmproj.gguf. */
+function parseModelPaths(value: string): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const part of list(value)) {
+    const match = /^([^:]+):([^=]+)=(.+)$/.exec(part);
+    if (!match) throw new UserError(`--model-path takes engine:role=path, e.g. qvac:gguf=/models/x.gguf or transformersjs:dir=/models/onnx; got "${part}"`);
+    const [, engine, role, path] = match as unknown as [string, string, string, string];
+    const absolute = resolve(path);
+    if (!existsSync(absolute)) throw new UserError(`--model-path ${engine}:${role}: ${absolute} does not exist — check the path`);
+    (out[engine] ??= {})[role] = absolute;
+  }
+  return out;
+}
+
+function parseMaxTokens(value: string | undefined, tasks: TaskId[]): Record<TaskId, number> {
+  const limits = { ...DEFAULT_MAX_NEW_TOKENS };
+  if (value === undefined) return limits;
+  if (/^\d+$/.test(value)) {
+    for (const task of tasks) limits[task] = positiveInt('--max-new-tokens', value);
+    return limits;
+  }
+  for (const part of list(value)) {
+    const [task, n] = part.split('=');
+    parseTasks(task ?? '');
+    limits[task as TaskId] = positiveInt('--max-new-tokens', n ?? '');
+  }
+  return limits;
+}
+
+export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
+  const tasks = parseTasks(flags.tasks);
+  const scheduling = flags.scheduling;
+  if (scheduling !== 'interleaved' && scheduling !== 'sequential') throw new UserError(`--scheduling must be interleaved or sequential, got "${scheduling}"`);
+  const fixturesDir = flags.fixtures ? resolve(flags.fixtures) : BUILTIN_FIXTURES_DIR;
+  if (flags.fixtures && !existsSync(fixturesDir)) throw new UserError(`--fixtures ${flags.fixtures}: no such folder — give a folder with images and a manifest.json (see fixtures/README.md)`);
+  return {
+    engines: parseEngines(flags.engines),
+    models: list(flags.models),
+    targets: parseTargets(flags.targets) as TargetId[],
+    tasks,
+    fixturesDir,
+    fixtureIds: flags.fixture ? list(flags.fixture) : undefined,
+    limitPerTask: flags.limit !== undefined ? positiveInt('--limit', flags.limit) : undefined,
+    runs: positiveInt('--runs', flags.runs),
+    warmup: positiveInt('--warmup', flags.warmup, { allowZero: true }),
+    minTimeMs: flags.minTime !== undefined ? seconds('--min-time', flags.minTime) : undefined,
+    threads: flags.threads !== undefined ? positiveInt('--threads', flags.threads) : defaultThreads(),
+    maxNewTokens: parseMaxTokens(flags.maxNewTokens, tasks),
+    timeoutMs: seconds('--timeout', flags.timeout),
+    loadTimeoutMs: seconds('--load-timeout', flags.loadTimeout),
+    scheduling,
+    cooldownMs: flags.cooldown !== undefined ? seconds('--cooldown', flags.cooldown) : undefined,
+    offline: Boolean(flags.offline),
+    imageSplitting: Boolean(flags.imageSplitting),
+    quant: flags.quant ? enginePairs('--quant', flags.quant) : undefined,
+    localPaths: flags.modelPath ? parseModelPaths(flags.modelPath) : undefined,
+    resultsRoot: resolve(flags.resultsDir),
+    command,
+    resume: flags.resume,
+  };
+}
+
+/** On resume, the original settings win: a resumed run must equal an uninterrupted one. */
+function resumeOptions(flags: RunFlags, command: string): RunOptions {
+  const resultsRoot = resolve(flags.resultsDir);
+  const journal = readJournal(join(resultsRoot, flags.resume as string, 'journal.jsonl'));
+  const settings = journal.header.run.settings;
+  return {
+    ...runOptionsFrom(flags, command),
+    engines: settings.engines,
+    models: settings.models,
+    targets: settings.targets,
+    tasks: settings.tasks,
+    fixturesDir: settings.fixturesDir,
+    fixtureIds: journal.header.fixtures.items.map((item) => item.id),
+    limitPerTask: undefined,
+    runs: settings.runs,
+    warmup: settings.warmup,
+    minTimeMs: settings.minTimeMs,
+    threads: settings.threads,
+    maxNewTokens: settings.maxNewTokens as Record<TaskId, number>,
+    timeoutMs: settings.timeoutMs,
+    scheduling: settings.scheduling,
+    cooldownMs: settings.cooldownMs,
+    offline: settings.offline,
+    resume: flags.resume,
+  };
+}
+
+export async function runCommand(flags: RunFlags, command: string): Promise<number> {
+  const options = flags.resume ? resumeOptions(flags, command) : runOptionsFrom(flags, command);
+  const progress = createProgress(process.stdout, Boolean(flags.quiet));
+  const orchestrator = new Orchestrator(options, progress);
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    progress.note(interrupts === 1 ? '\ninterrupted: stopping engines; finished cells are kept in the journal' : 'interrupted again: exiting now');
+    orchestrator.interrupt();
+    if (interrupts > 1) process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const outcome = await orchestrator.run();
+    const { results } = outcome;
+    const counts = { ok: 0, failed: 0, unavailable: 0 };
+    for (const cell of results.cells) counts[cell.status]++;
+    const shown = (path: string) => (isAbsolute(path) ? relative(process.cwd(), path) || path : path);
+    console.log(`results: ${shown(outcome.resultsPath)} (${counts.ok} ok, ${counts.failed} failed, ${counts.unavailable} unavailable)`);
+    if (results.models.some((model) => model.synthetic === 'tiny')) {
+      console.log('SYNTHETIC WEIGHTS: tiny random-weight models — timings prove the plumbing only; quality figures mean nothing.');
+    }
+    for (const warning of results.warnings ?? []) console.log(`warning: ${warning}`);
+    if (flags.report && results.cells.length > 0) {
+      const { writeReport } = await import('../report/write.js');
+      const outDir = resolve(flags.reportsDir, results.run.id);
+      const written = await writeReport([results], outDir);
+      console.log(`report: ${written.files.map(shown).join(', ')}`);
+    }
+    if (outcome.interrupted) {
+      console.log(`run interrupted; resume with: vlmbench run --resume ${results.run.id}`);
+      return 130;
+    }
+    if (counts.ok === 0) {
+      const reasons = [...new Set(results.cells.map((cell) => cell.reason).filter(Boolean))].slice(0, 3);
+      console.error(`vlmbench: no cell succeeded — ${reasons.join(' | ')}`);
+      return 3;
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

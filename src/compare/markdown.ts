@@ -1,0 +1,155 @@
+/**
+ * The compare report as GitHub-flavoured Markdown for a pull-request comment: a
+ * headline verdict, warnings, regressions, improvements, the unchanged count, and
+ * output text changes folded in a <details> block.
+ */
+import type { CellKey } from '../results/schema.js';
+import { escapeMarkdownCell, escapeMarkdownText } from '../report/escape.js';
+import type { CompareReport, Finding, MetricDelta } from './gate.js';
+
+/** GitHub rejects comments over 65,536 characters; keep the text section well inside that. */
+const MAX_TEXT_CHANGES_SHOWN = 30;
+const MAX_TEXT_CHARS = 1500;
+
+function cellLabel(key: CellKey): string {
+  return [key.engine, key.model, key.quant, key.target, key.task, key.fixture].join(' / ');
+}
+
+function formatValue(value: number, unit: string): string {
+  if (unit === 'bytes') return `${(value / 2 ** 20).toFixed(1)} MiB`;
+  if (unit === 'ms') return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ms`;
+  if (unit === 'tokens/s') return `${value.toFixed(2)} tok/s`;
+  return value.toFixed(4);
+}
+
+function formatChange(delta: MetricDelta): string {
+  if (delta.kind === 'quality') return `${delta.absoluteChange >= 0 ? '+' : ''}${delta.absoluteChange.toFixed(4)}`;
+  if (delta.relativeChange === null) return 'n/a';
+  const percent = delta.relativeChange * 100;
+  return `${percent >= 0 ? '+' : ''}${percent.toFixed(1)}%`;
+}
+
+function formatEvidence(delta: MetricDelta): string {
+  if (delta.kind === 'timing') {
+    const p = delta.pValue === null ? 'p n/a' : delta.pValue < 0.001 ? 'p<0.001' : `p=${delta.pValue.toFixed(3)}`;
+    return `${p}, n=${delta.nBase} vs ${delta.nHead}`;
+  }
+  if (delta.kind === 'memory') return `threshold ${(delta.threshold * 100).toFixed(0)}%`;
+  return `tolerance ${delta.threshold}`;
+}
+
+function findingRow(finding: Finding): string {
+  const cell = escapeMarkdownCell(cellLabel(finding.key));
+  if (finding.statusChange) {
+    const change = finding.statusChange;
+    return `| ${cell} | status | ${change.base} | ${change.head} | — | ${escapeMarkdownCell(change.reason ?? '')} |`;
+  }
+  const delta = finding.delta as MetricDelta;
+  return `| ${cell} | ${escapeMarkdownCell(delta.label)} | ${formatValue(delta.base, delta.unit)} | ${formatValue(delta.head, delta.unit)} | ${formatChange(delta)} | ${formatEvidence(delta)} |`;
+}
+
+function findingsTable(findings: Finding[]): string[] {
+  return ['| Cell | Metric | Base | Head | Change | Evidence |', '|---|---|---|---|---|---|', ...findings.map(findingRow)];
+}
+
+function fenced(text: string): string[] {
+  const shown = text.length > MAX_TEXT_CHARS ? `${text.slice(0, MAX_TEXT_CHARS)}… [${text.length - MAX_TEXT_CHARS} more characters]` : text;
+  const longestRun = Math.max(0, ...(shown.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longestRun + 1));
+  return [fence + 'text', shown, fence];
+}
+
+function headline(report: CompareReport): string {
+  if (report.refused) return '## ⛔ vlmbench compare: refused — the runs are not comparable';
+  const caveat = report.mismatchAllowed ? ' (⚠️ runs not comparable)' : '';
+  if (report.verdict === 'regression') {
+    return `## ❌ vlmbench compare: ${report.regressions.length} regression${report.regressions.length === 1 ? '' : 's'}${caveat}`;
+  }
+  return `## ✅ vlmbench compare: no regressions${caveat}`;
+}
+
+function runLine(label: string, run: CompareReport['base']): string {
+  const commit = run.commit ? `, commit ${codeSpan(run.commit.slice(0, 12))}` : '';
+  return `**${label}:** ${codeSpan(run.id)} (${escapeMarkdownText(run.startedAt)}${commit}${run.complete ? '' : ', partial'})`;
+}
+
+function differencesTable(report: CompareReport, blocking: boolean): string[] {
+  const rows = report.comparability.differences.filter((difference) => difference.blocking === blocking);
+  if (rows.length === 0) return [];
+  return [
+    '| Field | Kind | Base | Head |',
+    '|---|---|---|---|',
+    ...rows.map(
+      (difference) =>
+        `| ${escapeMarkdownCell(difference.field)} | ${difference.kind} | ${escapeMarkdownCell(difference.base)} | ${escapeMarkdownCell(difference.head)} |`,
+    ),
+  ];
+}
+
+/** Inline code shows its content verbatim (no escapes work inside), so only backticks need care. */
+function codeSpan(text: string): string {
+  return `\`${text.replace(/`/g, "'").replace(/\r?\n/g, ' ')}\``;
+}
+
+function keyList(keys: CellKey[]): string {
+  return keys.map((key) => codeSpan(cellLabel(key))).join(', ');
+}
+
+export function renderCompareMarkdown(report: CompareReport): string {
+  const lines: string[] = [headline(report), ''];
+
+  if (report.refused) {
+    lines.push(
+      'Hardware, settings, models or fixtures differ between the two runs, so their numbers would measure that difference, not the change under test. Rerun both on the same reference device with the same settings, or pass `--allow-mismatch` to compare anyway.',
+      '',
+      ...differencesTable(report, true),
+      '',
+    );
+    return `${lines.join('\n').trimEnd()}\n`;
+  }
+  if (report.mismatchAllowed) {
+    lines.push('> [!WARNING]', '> **These runs are not comparable.** They were compared anyway (`--allow-mismatch`); read every number below with the differences in mind.', '');
+    lines.push(...differencesTable(report, true), '');
+  }
+
+  lines.push(runLine('Base', report.base), '', runLine('Head', report.head), '');
+  const thresholds = Object.entries(report.thresholds)
+    .map(([metric, value]) => `${metric} ${(value * 100).toFixed(0)}%`)
+    .join(', ');
+  lines.push(
+    `Gate: a timing change regresses when it is worse than its threshold (${thresholds}) and Mann–Whitney p < ${report.alpha}; memory by threshold only; quality by more than ${report.qualityTolerance} absolute.`,
+    '',
+  );
+  const otherWarnings = report.warnings.filter((warning) => !(report.mismatchAllowed && warning.startsWith('Runs are NOT comparable')));
+  for (const warning of otherWarnings) lines.push(`> ⚠️ ${escapeMarkdownText(warning)}`, '');
+
+  lines.push(`### Regressions (${report.regressions.length})`, '');
+  lines.push(...(report.regressions.length > 0 ? findingsTable(report.regressions) : ['None.']), '');
+  lines.push(`### Improvements (${report.improvements.length})`, '');
+  lines.push(...(report.improvements.length > 0 ? findingsTable(report.improvements) : ['None.']), '');
+
+  lines.push(`**${report.unchangedCells} of ${report.matchedCells} matched cell(s) unchanged.**`, '');
+  if (report.onlyInBase.length > 0) lines.push(`Only in base (${report.onlyInBase.length}): ${keyList(report.onlyInBase)}`, '');
+  if (report.onlyInHead.length > 0) lines.push(`Only in head (${report.onlyInHead.length}): ${keyList(report.onlyInHead)}`, '');
+  const otherStatusChanges = report.statusChanges.filter((change) => change.base !== 'ok' && change.head !== 'ok');
+  for (const change of otherStatusChanges) {
+    lines.push(`Status ${change.base} → ${change.head}: ${codeSpan(cellLabel(change.key))}`, '');
+  }
+
+  const softwareTable = differencesTable(report, false);
+  if (softwareTable.length > 0) {
+    lines.push(`<details><summary>Software differences (${softwareTable.length - 2}, not blocking)</summary>`, '', ...softwareTable, '', '</details>', '');
+  }
+
+  if (report.textChanges.length > 0) {
+    lines.push(`<details><summary>Output text changed in ${report.textChanges.length} cell(s)</summary>`, '');
+    for (const change of report.textChanges.slice(0, MAX_TEXT_CHANGES_SHOWN)) {
+      lines.push(`**${escapeMarkdownText(cellLabel(change.key))}**`, '', 'Base:', '', ...fenced(change.baseText), '', 'Head:', '', ...fenced(change.headText), '');
+    }
+    if (report.textChanges.length > MAX_TEXT_CHANGES_SHOWN) {
+      lines.push(`…and ${report.textChanges.length - MAX_TEXT_CHANGES_SHOWN} more (see the JSON report).`, '');
+    }
+    lines.push('</details>', '');
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}

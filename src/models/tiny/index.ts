@@ -1,0 +1,120 @@
+/**
+ * `vlmbench models make-tiny`: every tiny random-weight model the offline quick start and the
+ * tests use, generated deterministically by the project's own code into the cache.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { modelCacheDir } from '../cache.js';
+
+/** Bump when a generator's output changes, so stale caches are rebuilt. */
+export const TINY_GENERATION = 1;
+export const TINY_SEED = 1234;
+
+export type TinyKind = 'tiny-onnx' | 'tiny-gguf' | 'tiny-ocr-easyocr' | 'tiny-ocr-doctr';
+
+export interface TinyFiles {
+  onnxDir: string;
+  gguf: string;
+  mmproj: string;
+  easyocr: { detector: string; recognizer: string };
+  doctr: { detector: string; recognizer: string };
+}
+
+function stampFor(dir: string): string {
+  return join(dir, '.vlmbench-complete');
+}
+
+/**
+ * Runs a generator once per cache generation; its returned file map is kept beside the
+ * files (as paths relative to the folder), so a later run reuses both. It generates into a
+ * private folder and renames it into place, so two processes racing (parallel test files)
+ * never see a half-written model.
+ */
+async function generateOnce(dir: string, generate: (dir: string) => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
+  const readBack = (): Record<string, unknown> | null => {
+    const stamp = stampFor(dir);
+    const filesJson = join(dir, 'files.json');
+    if (!existsSync(stamp) || readFileSync(stamp, 'utf8').trim() !== `${TINY_GENERATION}:${TINY_SEED}` || !existsSync(filesJson)) return null;
+    const relativeFiles = JSON.parse(readFileSync(filesJson, 'utf8')) as Record<string, unknown>;
+    return mapPaths(relativeFiles, (path) => resolve(dir, path));
+  };
+  const existing = readBack();
+  if (existing) return existing;
+  const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    const files = await generate(staging);
+    writeFileSync(join(staging, 'files.json'), `${JSON.stringify(mapPaths(files, (path) => relative(staging, path) || '.'), null, 2)}\n`);
+    writeFileSync(stampFor(staging), `${TINY_GENERATION}:${TINY_SEED}\n`);
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      renameSync(staging, dir);
+    } catch {
+      // Another process put its (identical, deterministic) copy in place first.
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  const ready = readBack();
+  if (!ready) throw new Error(`tiny model generation into ${dir} did not complete`);
+  return ready;
+}
+
+function mapPaths(value: Record<string, unknown>, map: (path: string) => string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    out[key] = typeof entry === 'string' ? map(entry) : entry && typeof entry === 'object' ? mapPaths(entry as Record<string, unknown>, map) : entry;
+  }
+  return out;
+}
+
+export function tinyDir(kind: TinyKind | 'tiny-ocr', root = modelCacheDir('tiny')): string {
+  return join(root, kind);
+}
+
+/** Generates (or reuses) one kind of tiny model and returns its files by role. */
+export async function ensureTiny(kind: TinyKind, root = modelCacheDir('tiny')): Promise<Record<string, string>> {
+  switch (kind) {
+    case 'tiny-onnx': {
+      const files = await generateOnce(tinyDir(kind, root), async (out) => {
+        const { writeSmolVlmOnnx } = await import('./smolvlm-onnx.js');
+        const { TINY_SMOLVLM_SPEC } = await import('./smolvlm-spec.js');
+        await writeSmolVlmOnnx(out, TINY_SMOLVLM_SPEC, { seed: TINY_SEED, dtypes: ['fp32'] });
+        return { dir: out };
+      });
+      return { dir: String(files.dir) };
+    }
+    case 'tiny-gguf': {
+      const files = await generateOnce(tinyDir(kind, root), async (out) => {
+        const { writeTinySmolVlmGguf } = await import('./smolvlm-gguf.js');
+        const written = await writeTinySmolVlmGguf(out, { seed: TINY_SEED });
+        return { gguf: written.gguf, mmproj: written.mmproj };
+      });
+      return { gguf: String(files.gguf), mmproj: String(files.mmproj) };
+    }
+    case 'tiny-ocr-easyocr':
+    case 'tiny-ocr-doctr': {
+      const files = (await generateOnce(tinyDir('tiny-ocr', root), async (out) => {
+        const { writeTinyOcrModels } = await import('./ocr-gguf.js');
+        return { ...(await writeTinyOcrModels(out, { seed: TINY_SEED })) };
+      })) as { easyocr: { detector: string; recognizer: string }; doctr: { detector: string; recognizer: string } };
+      const pipeline = kind === 'tiny-ocr-easyocr' ? files.easyocr : files.doctr;
+      return { detector: pipeline.detector, recognizer: pipeline.recognizer };
+    }
+  }
+}
+
+export async function makeAllTiny(root = modelCacheDir('tiny')): Promise<TinyFiles> {
+  const onnx = await ensureTiny('tiny-onnx', root);
+  const gguf = await ensureTiny('tiny-gguf', root);
+  const easyocr = await ensureTiny('tiny-ocr-easyocr', root);
+  const doctr = await ensureTiny('tiny-ocr-doctr', root);
+  return {
+    onnxDir: onnx.dir as string,
+    gguf: gguf.gguf as string,
+    mmproj: gguf.mmproj as string,
+    easyocr: { detector: easyocr.detector as string, recognizer: easyocr.recognizer as string },
+    doctr: { detector: doctr.detector as string, recognizer: doctr.recognizer as string },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * One CSV row per cell, for spreadsheets and pandas. RFC 4180: CRLF line ends, a
+ * field holding a comma, a double quote, CR or LF is wrapped in double quotes with
+ * inner quotes doubled. Empty field = no value. Quality metrics get one column
+ * each (`quality_<name>`), the union over all cells, sorted by name.
+ */
+import { peakHostRssBytes, peakWorkerRssBytes, timingSummary } from '../compare/cell-figures.js';
+import type { Cell, Results } from '../results/schema.js';
+
+type Field = string | number | null | undefined;
+
+const FIXED_COLUMNS = [
+  'engine',
+  'model',
+  'quant',
+  'target',
+  'task',
+  'fixture',
+  'status',
+  'reason',
+  'flags',
+  'n',
+  'latency_median_ms',
+  'latency_p90_ms',
+  'latency_p95_ms',
+  'latency_mean_ms',
+  'latency_sd_ms',
+  'latency_ci95_low_ms',
+  'latency_ci95_high_ms',
+  'latency_outliers',
+  'ttft_median_ms',
+  'decode_tokens_per_sec_median',
+  'peak_rss_bytes',
+  'worker_peak_rss_bytes',
+  'load_ms',
+] as const;
+
+export function csvField(value: Field): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function cellRow(cell: Cell, qualityColumns: readonly string[]): Field[] {
+  const latency = timingSummary(cell, 'latencyMs');
+  const ttft = timingSummary(cell, 'ttftMs');
+  const decode = timingSummary(cell, 'decodeTokensPerSec');
+  return [
+    cell.key.engine,
+    cell.key.model,
+    cell.key.quant,
+    cell.key.target,
+    cell.key.task,
+    cell.key.fixture,
+    cell.status,
+    cell.reason,
+    cell.flags?.join(' '),
+    cell.samples.length,
+    latency?.median,
+    latency?.p90,
+    latency?.p95,
+    latency?.mean,
+    latency?.sd,
+    latency?.medianCi95?.[0],
+    latency?.medianCi95?.[1],
+    latency?.outliers?.count,
+    ttft?.median,
+    decode?.median,
+    peakHostRssBytes(cell),
+    peakWorkerRssBytes(cell),
+    cell.load?.ms,
+    ...qualityColumns.map((metric) => cell.quality?.[metric]),
+  ];
+}
+
+export function toCsv(results: Results): string {
+  const qualityColumns = [...new Set(results.cells.flatMap((cell) => Object.keys(cell.quality ?? {})))].sort();
+  const header = [...FIXED_COLUMNS, ...qualityColumns.map((metric) => `quality_${metric}`)];
+  const rows = [header, ...results.cells.map((cell) => cellRow(cell, qualityColumns))];
+  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+}

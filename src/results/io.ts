@@ -1,0 +1,46 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { UserError } from '../engines/engine.js';
+import { ResultsSchema, type Results } from './schema.js';
+
+/** Writes then renames, so a reader (or a crash) never sees a half-written file. */
+export function writeFileAtomic(path: string, content: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp-${process.pid}`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, path);
+}
+
+export function writeResults(path: string, results: Results): void {
+  const checked = ResultsSchema.parse(results);
+  writeFileAtomic(path, `${JSON.stringify(checked, null, 2)}\n`);
+}
+
+/** Parses and validates; any problem becomes one line naming the file, the field and the remedy. */
+export function parseResults(json: unknown, source: string): Results {
+  const parsed = ResultsSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? issue.path.join('.') || '(root)' : '(root)';
+    throw new UserError(
+      `${source} is not a valid vlmbench results file: ${where}: ${issue?.message ?? 'invalid'} — pass a results.json written by "vlmbench run"`,
+    );
+  }
+  return parsed.data;
+}
+
+export function readResults(path: string): Results {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UserError(`results file ${path} cannot be read — check the path (runs write results/<run-id>/results.json)`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`results file ${path} is not JSON (${(error as Error).message}) — pass a results.json written by "vlmbench run"`);
+  }
+  return parseResults(json, path);
+}

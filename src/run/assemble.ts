@@ -1,0 +1,61 @@
+/** Builds the results document from the journal's contents: quality is scored here, once. */
+import type { JournalContents } from './journal.js';
+import { ResultsSchema, SCHEMA_VERSION, cellKeyId, type Cell, type Results } from '../results/schema.js';
+import { scoreTask, type ScoredItem } from '../metrics/index.js';
+import { thermalDrift } from '../measure/environment.js';
+
+function groupKey(cell: Cell): string {
+  const { engine, model, quant, target, task } = cell.key;
+  return [engine, model, quant, target, task].join('|');
+}
+
+export function assembleResults(journal: JournalContents, options: { finishedAt: string; complete: boolean; version: string }): Results {
+  const { header } = journal;
+  const fixtures = new Map(header.fixtures.items.map((item) => [item.id, item]));
+  // Later journal lines win: a resumed run may re-record a cell.
+  const byKey = new Map<string, Cell>();
+  for (const cell of journal.cells) byKey.set(cellKeyId(cell.key), structuredClone(cell));
+  const cells = [...byKey.values()];
+
+  const groups = new Map<string, Cell[]>();
+  for (const cell of cells) {
+    if (cell.status !== 'ok' || !cell.output) continue;
+    const list = groups.get(groupKey(cell)) ?? [];
+    list.push(cell);
+    groups.set(groupKey(cell), list);
+  }
+  const qualityAggregates: NonNullable<Results['qualityAggregates']> = [];
+  for (const group of groups.values()) {
+    const first = group[0] as Cell;
+    const items: ScoredItem[] = group.map((cell) => {
+      const fixture = fixtures.get(cell.key.fixture);
+      return { fixtureId: cell.key.fixture, output: cell.output?.text ?? '', references: fixture?.references ?? [], facts: fixture?.facts, category: fixture?.category };
+    });
+    const scored = scoreTask(first.key.task, items);
+    for (const cell of group) cell.quality = scored.perItem[cell.key.fixture] ?? {};
+    const { engine, model, quant, target, task } = first.key;
+    qualityAggregates.push({ engine, model, quant, target, task, fixtures: group.length, scores: scored.corpus });
+  }
+
+  const warnings: string[] = [];
+  const [start, end] = [journal.thermal[0], journal.thermal[journal.thermal.length - 1]];
+  if (start && end && start !== end) warnings.push(...thermalDrift(start, end));
+  for (const cell of cells) {
+    if (cell.output && !cell.output.stableAcrossSamples) warnings.push(`${cellKeyId(cell.key)}: counted runs produced different texts under greedy decoding`);
+  }
+  const results: Results = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'vlmbench', version: options.version },
+    run: { ...header.run, finishedAt: options.finishedAt, complete: options.complete },
+    environment: { ...header.environment, extra: { ...(header.environment.extra ?? {}), thermal: journal.thermal } },
+    engines: journal.engines,
+    models: header.models,
+    fixtures: header.fixtures,
+    prompts: header.prompts,
+    cells,
+    qualityAggregates,
+    warnings,
+    extra: header.extra,
+  };
+  return ResultsSchema.parse(results);
+}

@@ -1,0 +1,433 @@
+/**
+ * The orchestrator: plans cells, keeps one engine host per (engine, model, target) alive,
+ * schedules runs (interleaved by default), journals every finished cell, and never loads a
+ * model itself. Any failure costs at most the cell it hit.
+ */
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { LoadReport, ResolvedModel, TargetId, TaskId } from '../engines/engine.js';
+import { UserError } from '../engines/engine.js';
+import { ENGINE_INFO, assertEngineId } from '../engines/registry.js';
+import { BUILTIN_FIXTURES_DIR, checkImage, loadManifest, type LoadedFixture } from '../fixtures/manifest.js';
+import { isoNow, nowMs } from '../measure/clock.js';
+import { environmentFingerprint, packageVersion, thermalSnapshot } from '../measure/environment.js';
+import type { MemoryPeaks } from '../engines/protocol.js';
+import { expandModelIds } from '../models/catalog.js';
+import { resolveVariant } from '../models/resolve.js';
+import { writeResults } from '../results/io.js';
+import { cellKeyId, type Cell, type ModelRecord, type Results, type Sample, type Settings } from '../results/schema.js';
+import { TASK_PROMPTS, decodingFor } from '../tasks.js';
+import { assembleResults } from './assemble.js';
+import { HostClient, HostError } from './host-client.js';
+import { Journal, readJournal, type JournalContents, type JournalHeader } from './journal.js';
+import { cellKey, countCells, makePlan, type Block, type HostPlan } from './plan.js';
+import type { Progress } from './progress.js';
+import { cellStats, toSample } from './measure-cell.js';
+
+export interface RunOptions {
+  engines: string[];
+  models: string[];
+  targets: TargetId[];
+  tasks: TaskId[];
+  fixturesDir: string;
+  fixtureIds?: string[];
+  limitPerTask?: number;
+  runs: number;
+  warmup: number;
+  minTimeMs?: number;
+  threads: number;
+  maxNewTokens: Record<TaskId, number>;
+  timeoutMs: number;
+  loadTimeoutMs: number;
+  scheduling: 'interleaved' | 'sequential';
+  cooldownMs?: number;
+  offline: boolean;
+  imageSplitting: boolean;
+  quant?: Record<string, string>;
+  localPaths?: Record<string, Record<string, string>>;
+  resultsRoot: string;
+  command: string;
+  /** Resume this run id instead of starting a new one. */
+  resume?: string;
+  /** Safety cap when --min-time keeps asking for runs. */
+  maxRuns?: number;
+}
+
+export interface RunOutcome {
+  results: Results;
+  resultsPath: string;
+  runDir: string;
+  interrupted: boolean;
+}
+
+const TOOL_VERSION = packageVersion('vlmbench') ?? '0.1.0';
+
+function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+interface LiveHost {
+  plan: HostPlan;
+  model: ResolvedModel;
+  client: HostClient | null;
+  load: { report: LoadReport; ms: number; memory: MemoryPeaks } | null;
+  cellsSinceLoad: number;
+  unavailable: string | null;
+  failed: string | null;
+  /** Set when the host crashed or hung on a cell: the next cell gets a fresh process and load. */
+  needsRestart: boolean;
+  flags: string[];
+}
+
+interface CellProgress {
+  startedAt: string;
+  warmup: Sample[];
+  samples: Sample[];
+  texts: string[];
+  elapsedMs: number;
+  error: string | null;
+}
+
+export function settingsFrom(options: RunOptions, fixturesDir: string): Settings {
+  return {
+    engines: options.engines,
+    models: options.models,
+    targets: options.targets,
+    tasks: options.tasks,
+    fixturesDir,
+    runs: options.runs,
+    warmup: options.warmup,
+    minTimeMs: options.minTimeMs,
+    threads: options.threads,
+    maxNewTokens: options.maxNewTokens,
+    timeoutMs: options.timeoutMs,
+    scheduling: options.scheduling,
+    cooldownMs: options.cooldownMs,
+    offline: options.offline,
+  };
+}
+
+export class Orchestrator {
+  private interrupted = false;
+  private readonly live = new Set<HostClient>();
+  private journal!: Journal;
+
+  constructor(
+    private readonly options: RunOptions,
+    private readonly progress: Progress,
+  ) {}
+
+  /** Ctrl-C: stop scheduling, kill every host tree now; the journal already holds every finished cell. */
+  interrupt(): void {
+    this.interrupted = true;
+    for (const client of this.live) client.kill();
+  }
+
+  private async selectFixtures(): Promise<{ fixtures: LoadedFixture[]; manifestSha256: string; dir: string }> {
+    const manifest = await loadManifest(this.options.fixturesDir, { allowUnknownCategories: resolve(this.options.fixturesDir) !== BUILTIN_FIXTURES_DIR });
+    let fixtures = manifest.items.filter((item) => this.options.tasks.includes(item.task));
+    if (this.options.fixtureIds?.length) {
+      const known = new Set(manifest.items.map((item) => item.id));
+      for (const id of this.options.fixtureIds) if (!known.has(id)) throw new UserError(`unknown fixture "${id}" in ${manifest.dir} — see "vlmbench fixtures list"`);
+      fixtures = fixtures.filter((item) => this.options.fixtureIds?.includes(item.id));
+    }
+    if (this.options.limitPerTask !== undefined) {
+      const seen: Record<string, number> = {};
+      fixtures = fixtures.filter((item) => (seen[item.task] = (seen[item.task] ?? 0) + 1) <= (this.options.limitPerTask as number));
+    }
+    if (fixtures.length === 0) throw new UserError(`no fixtures selected from ${manifest.dir} for tasks ${this.options.tasks.join(',')} — check --tasks / --fixture`);
+    return { fixtures, manifestSha256: manifest.manifestSha256, dir: manifest.dir };
+  }
+
+  async run(): Promise<RunOutcome> {
+    const options = this.options;
+    for (const engine of options.engines) assertEngineId(engine);
+    const models = expandModelIds(options.models);
+    const { fixtures, manifestSha256, dir } = await this.selectFixtures();
+
+    let runId: string;
+    let done = new Set<string>();
+    let header: JournalHeader;
+    let resolved = new Map<string, { model: ResolvedModel; record: ModelRecord }>();
+    const blocksFor = (skip: Set<string>) =>
+      makePlan({ engines: options.engines, models, targets: options.targets, tasks: options.tasks, fixtures, quant: options.quant, skip });
+
+    if (options.resume) {
+      runId = options.resume;
+      const previous = readJournal(join(options.resultsRoot, runId, 'journal.jsonl'));
+      header = previous.header;
+      done = new Set(previous.cells.map((cell) => cellKeyId(cell.key)));
+      this.journal = new Journal(join(options.resultsRoot, runId, 'journal.jsonl'));
+      this.progress.note(`resuming ${runId}: ${done.size} cells already measured`);
+    } else {
+      runId = newRunId();
+      this.journal = new Journal(join(options.resultsRoot, runId, 'journal.jsonl'));
+      header = {
+        schemaVersion: 1,
+        tool: { name: 'vlmbench', version: TOOL_VERSION },
+        run: { id: runId, command: options.command, startedAt: isoNow(), settings: settingsFrom(options, dir) },
+        environment: environmentFingerprint(),
+        models: [],
+        fixtures: { manifestSha256, dir, items: fixtures.map(({ imagePath: _imagePath, ...record }) => record) },
+        prompts: Object.fromEntries(options.tasks.map((task) => [task, TASK_PROMPTS[task]])),
+      };
+    }
+
+    const blocks = blocksFor(done);
+    // Resolve every model the plan needs before any host starts, so an offline hub fails in seconds.
+    for (const block of blocks) {
+      for (const host of block.hosts) {
+        const key = `${host.entry.id}|${host.engine}|${host.variant.quant}`;
+        if (resolved.has(key)) continue;
+        const resolution = await resolveVariant(host.entry, host.variant, {
+          offline: options.offline,
+          localPaths: options.localPaths?.[host.engine],
+          onProgress: (message) => this.progress.note(message),
+        });
+        resolved.set(key, resolution);
+      }
+    }
+    if (!options.resume) {
+      header.models = [...resolved.values()].map((r) => r.record);
+      this.journal.append({ type: 'header', header });
+    }
+    this.journal.append({ type: 'thermal', snapshot: thermalSnapshot() });
+
+    const totalCells = countCells(blocks);
+    const runsPerCell = options.warmup + options.runs;
+    this.progress.start(totalCells * runsPerCell, totalCells);
+    const engineRecords = new Map<string, Results['engines'][number]>();
+
+    for (const block of blocks) {
+      if (this.interrupted) break;
+      await this.runBlock(block, resolved, engineRecords);
+    }
+    this.journal.append({ type: 'thermal', snapshot: thermalSnapshot() });
+    this.progress.finish();
+
+    const contents: JournalContents = readJournal(this.journal.path);
+    const complete = !this.interrupted && countCells(blocksFor(new Set(contents.cells.map((cell) => cellKeyId(cell.key))))) === 0;
+    const results = assembleResults(contents, { finishedAt: isoNow(), complete, version: TOOL_VERSION });
+    const runDir = join(options.resultsRoot, runId);
+    const resultsPath = join(runDir, 'results.json');
+    writeResults(resultsPath, results);
+    return { results, resultsPath, runDir, interrupted: this.interrupted };
+  }
+
+  private recordEngine(records: Map<string, Results['engines'][number]>, engine: string, available: boolean, reason?: string): void {
+    const existing = records.get(engine);
+    if (existing && (existing.available || !available)) return;
+    const info = ENGINE_INFO[engine];
+    const record = { id: engine, packageName: info?.packageName ?? engine, version: packageVersion(info?.packageName ?? engine), available, reason };
+    records.set(engine, record);
+    this.journal.append({ type: 'engine', record });
+  }
+
+  private async startHost(host: LiveHost, records: Map<string, Results['engines'][number]>): Promise<void> {
+    const { plan } = host;
+    host.client?.kill();
+    const client = new HostClient(plan.label, (line) => this.progress.note(`  [${plan.engine}] ${line}`));
+    host.client = client;
+    this.live.add(client);
+    host.load = null;
+    host.cellsSinceLoad = 0;
+    try {
+      const availability = await client.availability(plan.engine, plan.target, 60_000);
+      if (!availability.available) {
+        host.unavailable = availability.reason;
+        this.recordEngine(records, plan.engine, false, availability.reason);
+        await this.stopHost(host);
+        return;
+      }
+      this.recordEngine(records, plan.engine, true);
+      this.progress.note(`loading ${plan.label}…`);
+      host.load = await client.load(plan.engine, {
+        model: host.model,
+        target: plan.target,
+        threads: this.options.threads,
+        timeoutMs: this.options.loadTimeoutMs,
+        options: { ...(plan.variant.options ?? {}), imageSplitting: this.options.imageSplitting },
+      });
+      this.progress.note(`loaded ${plan.label} in ${(host.load.ms / 1000).toFixed(2)} s on ${host.load.report.backendActual}`);
+      host.flags = [];
+    } catch (error) {
+      const message = (error as Error).message;
+      if (error instanceof HostError && error.kind === 'unavailable') host.unavailable = message;
+      else host.failed = `load failed: ${message}`;
+      await this.stopHost(host);
+    }
+  }
+
+  private async stopHost(host: LiveHost): Promise<void> {
+    const client = host.client;
+    host.client = null;
+    if (!client) return;
+    await client.shutdown();
+    this.live.delete(client);
+  }
+
+  private finishCell(host: LiveHost, fixture: LoadedFixture, progress: CellProgress): Cell {
+    const { plan } = host;
+    const decoding = decodingFor(fixture.task, this.options.maxNewTokens[fixture.task]);
+    const base = {
+      key: cellKey(plan, fixture),
+      startedAt: progress.startedAt,
+      finishedAt: isoNow(),
+      prompt: { text: TASK_PROMPTS[fixture.task], maxNewTokens: decoding.maxNewTokens, temperature: decoding.temperature, seed: decoding.seed },
+      warmup: progress.warmup,
+    };
+    const load = host.load
+      ? {
+          ms: host.load.ms,
+          memory: host.load.memory,
+          backendRequested: host.load.report.backendRequested,
+          backendActual: host.load.report.backendActual,
+          device: host.load.report.device,
+          threads: host.load.report.threads,
+          dtypes: host.load.report.dtypes,
+          notes: host.load.report.notes,
+          engineStats: host.load.report.engineStats,
+          shared: host.cellsSinceLoad > 0,
+        }
+      : undefined;
+    host.cellsSinceLoad++;
+    if (host.unavailable) return { ...base, status: 'unavailable', reason: host.unavailable, flags: host.flags.length ? host.flags : undefined, samples: [] };
+    if (progress.error || host.failed) {
+      return { ...base, load, status: 'failed', reason: progress.error ?? host.failed ?? 'failed', samples: progress.samples };
+    }
+    const text = progress.texts[0] ?? '';
+    return {
+      ...base,
+      load,
+      status: 'ok',
+      samples: progress.samples,
+      stats: cellStats(progress.samples),
+      output: { text, stableAcrossSamples: progress.texts.every((t) => t === text) },
+    };
+  }
+
+  /** A GPU figure measured on a CPU must never appear: a mismatch makes the host's cells unavailable. */
+  private checkFallback(host: LiveHost, sample: Sample): void {
+    if (host.plan.target !== 'gpu') return;
+    const actual = String(sample.engineStats?.backendDevice ?? host.load?.report.backendActual ?? '');
+    if (/cpu/i.test(actual)) {
+      host.unavailable = `fallback: requested gpu but the engine ran on ${actual} (${host.load?.report.notes.join('; ') ?? ''})`;
+      host.flags = ['fallback'];
+    }
+  }
+
+  private async measureOne(host: LiveHost, fixture: LoadedFixture, progress: CellProgress, counted: boolean): Promise<void> {
+    const client = host.client;
+    if (!client || host.unavailable || host.failed || progress.error) return;
+    const decoding = decodingFor(fixture.task, this.options.maxNewTokens[fixture.task]);
+    try {
+      const run = await client.run(
+        { fixtureId: fixture.id, task: fixture.task, imagePath: fixture.imagePath, prompt: TASK_PROMPTS[fixture.task], decoding },
+        this.options.timeoutMs,
+      );
+      const sample = toSample(run);
+      this.checkFallback(host, sample);
+      if (host.unavailable) return;
+      if (counted) {
+        progress.samples.push(sample);
+        progress.texts.push(run.output.text);
+        progress.elapsedMs += sample.latencyMs;
+      } else {
+        progress.warmup.push(sample);
+      }
+    } catch (error) {
+      if (this.interrupted) return;
+      progress.error = (error as Error).message;
+      if (error instanceof HostError && (error.kind === 'crash' || error.kind === 'timeout')) {
+        host.client?.kill();
+        host.client = null;
+        host.needsRestart = true;
+      }
+    } finally {
+      this.progress.sample(`${host.plan.engine} · ${fixture.id}`);
+    }
+  }
+
+  private needsMore(progress: CellProgress): boolean {
+    if (progress.error) return false;
+    const cap = this.options.maxRuns ?? 1000;
+    if (progress.samples.length >= cap) return false;
+    if (progress.samples.length < this.options.runs) return true;
+    return this.options.minTimeMs !== undefined && progress.elapsedMs < this.options.minTimeMs;
+  }
+
+  private async runBlock(block: Block, resolved: Map<string, { model: ResolvedModel; record: ModelRecord }>, records: Map<string, Results['engines'][number]>): Promise<void> {
+    const hosts: LiveHost[] = block.hosts.map((plan) => ({
+      plan,
+      model: (resolved.get(`${plan.entry.id}|${plan.engine}|${plan.variant.quant}`) as { model: ResolvedModel }).model,
+      client: null,
+      load: null,
+      cellsSinceLoad: 0,
+      unavailable: null,
+      failed: null,
+      needsRestart: false,
+      flags: [],
+    }));
+    const interleaved = this.options.scheduling === 'interleaved';
+    const groups: LiveHost[][] = interleaved ? [hosts] : hosts.map((host) => [host]);
+    try {
+      for (const group of groups) {
+        if (this.interrupted) break;
+        for (const host of group) if (!this.interrupted) await this.startHost(host, records);
+        // The union of fixtures, in one order, so hosts alternate on the same fixture.
+        const order: LoadedFixture[] = [];
+        for (const host of group) for (const fixture of host.plan.fixtures) if (!order.some((f) => f.id === fixture.id)) order.push(fixture);
+        for (const fixture of order) {
+          if (this.interrupted) break;
+          await this.runFixture(group.filter((host) => host.plan.fixtures.some((f) => f.id === fixture.id)), fixture, records);
+          if (this.options.cooldownMs) await new Promise((resolve) => setTimeout(resolve, this.options.cooldownMs));
+        }
+        for (const host of group) await this.stopHost(host);
+      }
+    } finally {
+      for (const host of hosts) {
+        host.client?.kill();
+        if (host.client) this.live.delete(host.client);
+      }
+    }
+  }
+
+  private async runFixture(hosts: LiveHost[], fixture: LoadedFixture, records: Map<string, Results['engines'][number]>): Promise<void> {
+    const cells = new Map<LiveHost, CellProgress>();
+    for (const host of hosts) {
+      // A host lost to a crash or timeout on an earlier cell gets a fresh process and load.
+      if (host.needsRestart && !host.unavailable && !this.interrupted) {
+        host.needsRestart = false;
+        this.progress.note(`restarting ${host.plan.label} with a fresh process after the failure`);
+        await this.startHost(host, records);
+      }
+      cells.set(host, { startedAt: isoNow(), warmup: [], samples: [], texts: [], elapsedMs: 0, error: null });
+    }
+    const imageProblem = await checkImage(fixture.imagePath);
+    if (imageProblem) for (const progress of cells.values()) progress.error = `fixture image: ${imageProblem}`;
+
+    for (let w = 0; w < this.options.warmup; w++) {
+      for (const host of hosts) if (!this.interrupted) await this.measureOne(host, fixture, cells.get(host) as CellProgress, false);
+    }
+    // Interleaved: A, B, A, B… on the same fixture, so drift (heat, other load) hits both alike.
+    const start = nowMs();
+    while (!this.interrupted && hosts.some((host) => this.needsMore(cells.get(host) as CellProgress) && host.client && !host.unavailable)) {
+      for (const host of hosts) {
+        const progress = cells.get(host) as CellProgress;
+        if (this.interrupted) break;
+        if (this.needsMore(progress)) await this.measureOne(host, fixture, progress, true);
+      }
+      if (nowMs() - start > 24 * 3600 * 1000) break;
+    }
+    if (this.interrupted) return; // the in-flight cells are not recorded; --resume redoes them
+    for (const host of hosts) {
+      const progress = cells.get(host) as CellProgress;
+      const cell = this.finishCell(host, fixture, progress);
+      this.journal.append({ type: 'cell', cell });
+      const median = cell.stats?.latencyMs?.median;
+      const detail = cell.status === 'ok' ? `median ${median !== undefined ? `${median.toFixed(1)} ms` : '?'} · ${JSON.stringify(cell.output?.text.slice(0, 40) ?? '')}` : (cell.reason ?? '');
+      this.progress.cellDone(`${host.plan.engine} ${host.plan.entry.id} ${fixture.id}`, cell.status, detail);
+    }
+  }
+}
