@@ -174,6 +174,7 @@ export class Orchestrator {
       };
     }
 
+    this.progress.note(`run ${runId}: journal ${this.journal.path}`);
     const blocks = blocksFor(done);
     // Resolve every model the plan needs before any host starts, so an offline hub fails in seconds.
     for (const block of blocks) {
