@@ -15,7 +15,7 @@ export interface EngineInfo {
 export const ENGINE_INFO: Record<string, EngineInfo> = {
   transformersjs: { packageName: '@huggingface/transformers', tasks: ['caption', 'ocr'], targets: ['cpu', 'gpu', 'browser-wasm', 'browser-webgpu'] },
   qvac: { packageName: '@qvac/sdk', tasks: ['caption', 'ocr'], targets: ['cpu', 'gpu'] },
-  'qvac-ocr': { packageName: '@qvac/sdk', tasks: ['ocr'], targets: ['cpu'] },
+  'qvac-ocr': { packageName: '@qvac/sdk', tasks: ['ocr'], targets: ['cpu', 'gpu'] },
   tesseract: { packageName: 'tesseract.js', tasks: ['ocr'], targets: ['cpu'] },
 };
 

@@ -46,7 +46,14 @@ function describeFetchError(error: unknown): string {
  * Ensures every file of a pinned repo revision is in `targetDir`. Files already present are kept
  * (their hashes are recorded by the caller). Returns the sha256 of each downloaded file.
  */
-export async function downloadRepoFiles(repo: string, revision: string, files: string[], targetDir: string, options: DownloadOptions): Promise<Record<string, string>> {
+export async function downloadRepoFiles(
+  repo: string,
+  revision: string,
+  files: string[],
+  targetDir: string,
+  options: DownloadOptions,
+  pinned: Record<string, string> = {},
+): Promise<Record<string, string>> {
   const missing = files.filter((file) => !existsSync(join(targetDir, file)));
   if (missing.length === 0) return {};
   const what = `${repo}@${revision} (${missing.length} file${missing.length > 1 ? 's' : ''})`;
@@ -67,7 +74,7 @@ export async function downloadRepoFiles(repo: string, revision: string, files: s
     const response = await fetchWithDeadline(hubUrl(repo, revision, file), 30_000);
     if (!response.ok || !response.body) throw new UserError(`download of ${repo}/${file} failed: HTTP ${response.status} — retry later`);
     // The hub's ETag of an LFS file is its sha256; small git files have a git-sha1 ETag, which we do not check.
-    const expected = (response.headers.get('x-linked-etag') ?? response.headers.get('etag') ?? '').replace(/"/g, '').replace(/^W\//, '');
+    const expected = pinned[file] ?? (response.headers.get('x-linked-etag') ?? response.headers.get('etag') ?? '').replace(/"/g, '').replace(/^W\//, '');
     const total = Number(response.headers.get('content-length') ?? 0);
     const hash = createHash('sha256');
     const out = createWriteStream(temporary);

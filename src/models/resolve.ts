@@ -58,8 +58,8 @@ export async function resolveVariant(entry: CatalogEntry, variant: EngineVariant
       case 'huggingface': {
         const { repo, revision: pinned } = variant.source;
         const dir = modelCacheDir('hf', repo.replace('/', '--'), pinned);
-        const wanted = Object.keys(variant.source.files).filter(onnxFilesFor(variant.quant));
-        await downloadRepoFiles(repo, pinned, wanted, dir, options);
+        const wanted = Object.values(variant.source.files).filter(onnxFilesFor(variant.quant));
+        await downloadRepoFiles(repo, pinned, wanted, dir, options, variant.source.sha256);
         files = variant.engine === 'transformersjs' ? { dir } : Object.fromEntries(Object.entries(variant.source.files).map(([role, name]) => [role, join(dir, name)]));
         source = `huggingface.co/${repo}`;
         revision = pinned;

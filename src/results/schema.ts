@@ -33,6 +33,8 @@ const RawStats = z.record(z.string(), z.union([z.number(), z.string()]));
 
 /** One counted (or warm-up) run of a cell, measured by the host's clock. */
 export const SampleSchema = z.object({
+  /** When the orchestrator sent this run, in ms since the run started: shows the schedule (interleaving) and drift. */
+  startedAtMs: z.number().nonnegative().optional(),
   latencyMs: z.number().nonnegative(),
   /** Null when the engine produced no token. */
   ttftMs: z.number().nonnegative().nullable(),

@@ -110,6 +110,7 @@ export function settingsFrom(options: RunOptions, fixturesDir: string): Settings
 
 export class Orchestrator {
   private interrupted = false;
+  private readonly startedAtMs = nowMs();
   private readonly live = new Set<HostClient>();
   private journal!: Journal;
 
@@ -322,12 +323,13 @@ export class Orchestrator {
     const client = host.client;
     if (!client || host.unavailable || host.failed || progress.error) return;
     const decoding = decodingFor(fixture.task, this.options.maxNewTokens[fixture.task]);
+    const sentAtMs = nowMs() - this.startedAtMs;
     try {
       const run = await client.run(
         { fixtureId: fixture.id, task: fixture.task, imagePath: fixture.imagePath, prompt: TASK_PROMPTS[fixture.task], decoding },
         this.options.timeoutMs,
       );
-      const sample = toSample(run);
+      const sample = { startedAtMs: Math.round(sentAtMs * 1000) / 1000, ...toSample(run) };
       this.checkFallback(host, sample);
       if (host.unavailable) return;
       if (counted) {

@@ -1,0 +1,173 @@
+/**
+ * summary.json: the machine-readable verdicts and headline figures of a report, for CI
+ * bots and dashboards. Versioned on its own; documented field by field in docs/summary-json.md.
+ * Within a version, fields may be added but never renamed or repurposed.
+ */
+import { z } from 'zod';
+import { TaskSchema } from '../results/schema.js';
+import type { ReportModel } from './model.js';
+
+export const SUMMARY_SCHEMA_NAME = 'vlmbench-summary';
+export const SUMMARY_VERSION = 1;
+
+const FiniteNumber = z.number().refine(Number.isFinite, 'must be a finite number');
+
+export const SummaryVerdictSchema = z.object({
+  runId: z.string(),
+  device: z.string(),
+  task: TaskSchema,
+  aspect: z.enum(['speed', 'quality', 'memory']),
+  contenders: z.array(z.string()),
+  winner: z.string().nullable(),
+  winnerVariant: z.string().nullable(),
+  outcome: z.enum(['winner', 'no-difference', 'insufficient', 'not-judged', 'single-engine']),
+  short: z.string(),
+  sentence: z.string().min(1),
+  evidence: z.string(),
+  metric: z.string().optional(),
+  ratio: FiniteNumber.optional(),
+  ci95: z.tuple([FiniteNumber, FiniteNumber]).optional(),
+  pValue: FiniteNumber.optional(),
+  n: z.number().int().nonnegative(),
+  fixtures: z.array(z.string()),
+});
+
+const MetricSummarySchema = z.object({ p50: FiniteNumber, p90: FiniteNumber, n: z.number().int().nonnegative() }).nullable();
+
+export const SummaryFiguresSchema = z.object({
+  runId: z.string(),
+  task: TaskSchema,
+  engine: z.string(),
+  model: z.string(),
+  quant: z.string(),
+  target: z.string(),
+  synthetic: z.union([z.literal(false), z.literal('tiny'), z.literal('shape')]),
+  cells: z.object({ ok: z.number().int(), failed: z.number().int(), unavailable: z.number().int() }),
+  latencyMs: MetricSummarySchema,
+  ttftMs: MetricSummarySchema,
+  decodeTokensPerSec: MetricSummarySchema,
+  peakRssBytes: z.object({ host: FiniteNumber.nullable(), worker: FiniteNumber.nullable(), total: FiniteNumber.nullable() }),
+  /** Corpus-level quality per metric; null when hidden (shape-synthetic) or not computed. */
+  quality: z.record(z.string(), FiniteNumber.nullable()).nullable(),
+  frames: z.array(z.number().int()),
+  imageTokens: z.array(z.number().int()),
+});
+
+export const SummaryJsonSchema = z.object({
+  schema: z.literal(SUMMARY_SCHEMA_NAME),
+  version: z.literal(SUMMARY_VERSION),
+  generatedAt: z.string(),
+  runIds: z.array(z.string()).min(1),
+  complete: z.boolean(),
+  synthetic: z.object({ any: z.boolean(), tiny: z.array(z.string()), shape: z.array(z.string()) }),
+  verdicts: z.array(SummaryVerdictSchema),
+  engines: z.array(z.object({ id: z.string(), packageName: z.string(), version: z.string().nullable(), available: z.boolean(), reason: z.string().optional() })),
+  models: z.array(
+    z.object({ id: z.string(), engine: z.string(), quant: z.string(), source: z.string(), synthetic: z.union([z.literal(false), z.literal('tiny'), z.literal('shape')]), sha256: z.array(z.string()) }),
+  ),
+  figures: z.array(SummaryFiguresSchema),
+  failures: z.array(
+    z.object({
+      runId: z.string(),
+      engine: z.string(),
+      model: z.string(),
+      quant: z.string(),
+      target: z.string(),
+      task: TaskSchema,
+      fixture: z.string(),
+      status: z.enum(['failed', 'unavailable']),
+      reason: z.string(),
+    }),
+  ),
+  claims: z.array(z.unknown()).optional(),
+});
+export type SummaryJson = z.infer<typeof SummaryJsonSchema>;
+
+function finite(value: number | null | undefined): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function finiteOrNull(value: number | null | undefined): number | null {
+  return finite(value) ?? null;
+}
+
+function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) if (!seen.has(key(item))) seen.set(key(item), item);
+  return [...seen.values()];
+}
+
+/** Builds and validates summary.json from the report model (throws if the result breaks its own schema). */
+export function buildSummaryJson(model: ReportModel): SummaryJson {
+  const claims = model.runs.flatMap((run) => {
+    const value = run.results.extra?.['claims'];
+    return Array.isArray(value) ? (value as unknown[]) : [];
+  });
+  const summary: SummaryJson = {
+    schema: SUMMARY_SCHEMA_NAME,
+    version: SUMMARY_VERSION,
+    generatedAt: model.generatedAt,
+    runIds: model.runs.map((r) => r.runId),
+    complete: model.incompleteRuns.length === 0,
+    synthetic: { any: model.synthetic.tiny.length + model.synthetic.shape.length > 0, tiny: model.synthetic.tiny, shape: model.synthetic.shape },
+    verdicts: model.verdicts.map((v) => {
+      const ci = v.ci95 && Number.isFinite(v.ci95[0]) && Number.isFinite(v.ci95[1]) ? v.ci95 : undefined;
+      return {
+        runId: v.runId,
+        device: v.deviceLabel,
+        task: v.task,
+        aspect: v.aspect,
+        contenders: v.contenders,
+        winner: v.winner,
+        winnerVariant: v.winnerVariant,
+        outcome: v.outcome,
+        short: v.short,
+        sentence: v.sentence,
+        evidence: v.evidence,
+        ...(v.metric ? { metric: v.metric } : {}),
+        ...(finite(v.ratio) !== undefined ? { ratio: finite(v.ratio) } : {}),
+        ...(ci ? { ci95: ci } : {}),
+        ...(finite(v.pValue) !== undefined ? { pValue: finite(v.pValue) } : {}),
+        n: v.n,
+        fixtures: v.fixtures,
+      };
+    }),
+    engines: uniqueBy(
+      model.runs.flatMap((r) => r.results.engines),
+      (e) => `${e.id}|${e.version}`,
+    ).map((e) => ({ id: e.id, packageName: e.packageName, version: e.version, available: e.available, ...(e.reason ? { reason: e.reason } : {}) })),
+    models: uniqueBy(model.models, (m) => `${m.id}|${m.engine}|${m.quant}`).map((m) => ({
+      id: m.id,
+      engine: m.engine,
+      quant: m.quant,
+      source: m.source,
+      synthetic: m.synthetic,
+      sha256: m.files.map((f) => f.sha256),
+    })),
+    figures: model.tasks.flatMap((view) =>
+      view.variants.map((f) => {
+        const stat = (s: typeof f.latency) => (s && Number.isFinite(s.p50) && Number.isFinite(s.p90) ? { p50: s.p50, p90: s.p90, n: s.n } : null);
+        return {
+          runId: view.runId,
+          task: view.task,
+          engine: f.variant.engine,
+          model: f.variant.model,
+          quant: f.variant.quant,
+          target: f.variant.target,
+          synthetic: f.variant.synthetic,
+          cells: { ok: f.okCells, failed: f.failedCells, unavailable: f.unavailableCells },
+          latencyMs: stat(f.latency),
+          ttftMs: stat(f.ttft),
+          decodeTokensPerSec: stat(f.decodeTokensPerSec),
+          peakRssBytes: { host: finiteOrNull(f.hostPeakBytes), worker: finiteOrNull(f.workerPeakBytes), total: finiteOrNull(f.totalPeakBytes) },
+          quality: f.qualityHidden ? null : Object.fromEntries(f.quality.map((q) => [q.name, finiteOrNull(q.corpus ?? q.mean)])),
+          frames: f.frames,
+          imageTokens: f.imageTokens,
+        };
+      }),
+    ),
+    failures: model.failures.map((f) => ({ runId: f.runId, ...f.key, status: f.status, reason: f.reason })),
+    ...(claims.length ? { claims } : {}),
+  };
+  return SummaryJsonSchema.parse(summary);
+}
