@@ -17,9 +17,11 @@ export interface HostPlan {
   fixtures: LoadedFixture[];
 }
 
-/** Models run one after another; within a block every engine's host is alive at once (interleaving). */
+/**
+ * One block per target: every (engine, model) host of the block is alive and loaded at once,
+ * so the scheduler can alternate between them on each fixture (interleaving).
+ */
 export interface Block {
-  model: string;
   target: TargetId;
   hosts: HostPlan[];
 }
@@ -38,10 +40,10 @@ export function makePlan(options: {
   skip?: Set<string>;
 }): Block[] {
   const blocks: Block[] = [];
-  for (const model of options.models) {
-    const entry = catalogEntry(model);
-    for (const target of options.targets) {
-      const hosts: HostPlan[] = [];
+  for (const target of options.targets) {
+    const hosts: HostPlan[] = [];
+    for (const model of options.models) {
+      const entry = catalogEntry(model);
       for (const engine of options.engines) {
         const variant = variantFor(entry, engine, options.quant?.[engine]);
         const info = ENGINE_INFO[engine];
@@ -53,8 +55,8 @@ export function makePlan(options: {
         if (pending.length === 0) continue;
         hosts.push({ label: `${engine}/${entry.id}/${variant.quant}/${target}`, engine, entry, variant, target, fixtures: pending });
       }
-      if (hosts.length > 0) blocks.push({ model: entry.id, target, hosts });
     }
+    if (hosts.length > 0) blocks.push({ target, hosts });
   }
   return blocks;
 }
