@@ -48,6 +48,8 @@ export const SampleSchema = z.object({
   peakRssBytes: z.number().int().nonnegative().nullable(),
   /** VmHWM summed over the host's descendants (e.g. QVAC's Bare worker), bytes; null when it has none. */
   workerPeakRssBytes: z.number().int().nonnegative().nullable(),
+  /** Peak GPU memory of the host's process tree over this sample (nvidia-smi); absent where there is none. */
+  gpuMemoryBytes: z.number().nonnegative().optional(),
   phases: PhasesSchema.optional(),
   engineStats: RawStats.optional(),
   /** Token arrival times in ms from the start of the sample. */
@@ -108,6 +110,8 @@ export const CellSchema = z.object({
   reason: z.string().optional(),
   /** `fallback` when the backend that ran differs from the one requested; `remote` for device-runner cells. */
   flags: z.array(z.string()).optional(),
+  /** Device-runner cells only: the name of the device that produced the cell (src/remote). */
+  remoteDevice: z.string().optional(),
   startedAt: z.string(),
   finishedAt: z.string(),
   load: z

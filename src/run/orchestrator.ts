@@ -11,6 +11,8 @@ import { ENGINE_INFO, assertEngineId } from '../engines/registry.js';
 import { BUILTIN_FIXTURES_DIR, checkImage, loadManifest, type LoadedFixture } from '../fixtures/manifest.js';
 import { isoNow, nowMs } from '../measure/clock.js';
 import { environmentFingerprint, packageVersion, thermalSnapshot } from '../measure/environment.js';
+import { startGpuMemorySampler } from '../measure/gpu-memory.js';
+import { descendantPids } from '../measure/memory.js';
 import type { MemoryPeaks } from '../engines/protocol.js';
 import { expandModelIds } from '../models/catalog.js';
 import { resolveVariant } from '../models/resolve.js';
@@ -23,6 +25,7 @@ import { Journal, readJournal, type JournalContents, type JournalHeader } from '
 import { cellKey, countCells, makePlan, type Block, type HostPlan } from './plan.js';
 import type { Progress } from './progress.js';
 import { cellStats, toSample } from './measure-cell.js';
+import { actualBackend, fallbackReason } from './fallback.js';
 
 export interface RunOptions {
   engines: string[];
@@ -309,12 +312,10 @@ export class Orchestrator {
     };
   }
 
-  /** A GPU figure measured on a CPU must never appear: a mismatch makes the host's cells unavailable. */
   private checkFallback(host: LiveHost, sample: Sample): void {
-    if (host.plan.target !== 'gpu') return;
-    const actual = String(sample.engineStats?.backendDevice ?? host.load?.report.backendActual ?? '');
-    if (/cpu/i.test(actual)) {
-      host.unavailable = `fallback: requested gpu but the engine ran on ${actual} (${host.load?.report.notes.join('; ') ?? ''})`;
+    const reason = fallbackReason(host.plan.target, host.load?.report.backendRequested, actualBackend(host.load?.report.backendActual, sample.engineStats));
+    if (reason) {
+      host.unavailable = reason;
       host.flags = ['fallback'];
     }
   }
@@ -324,12 +325,14 @@ export class Orchestrator {
     if (!client || host.unavailable || host.failed || progress.error) return;
     const decoding = decodingFor(fixture.task, this.options.maxNewTokens[fixture.task]);
     const sentAtMs = nowMs() - this.startedAtMs;
+    const gpu = this.options.targets.includes('gpu') ? await startGpuMemorySampler(() => [client.pid, ...descendantPids(client.pid)]) : null;
     try {
       const run = await client.run(
         { fixtureId: fixture.id, task: fixture.task, imagePath: fixture.imagePath, prompt: TASK_PROMPTS[fixture.task], decoding },
         this.options.timeoutMs,
       );
-      const sample = { startedAtMs: Math.round(sentAtMs * 1000) / 1000, ...toSample(run) };
+      const gpuMemoryBytes = (await gpu?.stop()) ?? undefined;
+      const sample = { startedAtMs: Math.round(sentAtMs * 1000) / 1000, ...toSample(run), ...(gpuMemoryBytes !== undefined ? { gpuMemoryBytes } : {}) };
       this.checkFallback(host, sample);
       if (host.unavailable) return;
       if (counted) {
@@ -340,6 +343,7 @@ export class Orchestrator {
         progress.warmup.push(sample);
       }
     } catch (error) {
+      await gpu?.stop();
       if (this.interrupted) return;
       progress.error = (error as Error).message;
       if (error instanceof HostError && (error.kind === 'crash' || error.kind === 'timeout')) {

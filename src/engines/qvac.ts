@@ -1,0 +1,452 @@
+/**
+ * SmolVLM through @qvac/sdk's llama.cpp (`llamacpp-completion` with an mmproj), in the SDK's Bare worker.
+ *
+ * What the SDK does not let us set or see, and how this engine deals with it:
+ * - threads: 0.19.1's modelConfig schema is strict and rejects `threads` ("Unrecognized key"), so
+ *   llama.cpp runs its own default; the report says so instead of echoing the request.
+ * - the backend that ran arrives only with completion stats (`backendDevice`), so load runs a
+ *   one-token text probe to learn it (skip with `options.probeBackend: false`).
+ * - image tokens and frames are not reported; they are derived from the mmproj header and
+ *   llama.cpp's idefics3 slicing rule, and flagged as estimates.
+ * - a model's peak memory lives in the worker, whose VmHWM spans its life, so unload closes the
+ *   worker and waits for its PID to go: each model gets a fresh worker.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
+
+import { packageVersion } from '../measure/environment.js';
+import {
+  UserError,
+  type Availability,
+  type Engine,
+  type LoadReport,
+  type LoadRequest,
+  type RunOutput,
+  type RunRequest,
+  type TargetId,
+} from './engine.js';
+import { ggmlFileTypeName, idefics3Slicing, readIdefics3Geometry, type Idefics3Geometry } from './qvac-idefics3.js';
+import {
+  QVAC_PACKAGE,
+  QVAC_REGISTRY_PREFIX,
+  closeAndWaitForWorker,
+  findWorkerPid,
+  hasVulkanIcd,
+  loadQvacSdk,
+  qvacCacheRoot,
+  registryDescriptor,
+  withTimeout,
+  TimeoutError,
+  type QvacRegistryDescriptor,
+  type QvacSdk,
+} from './qvac-sdk.js';
+
+const CLOSE_TIMEOUT_MS = 15_000;
+/** A worker stuck in a registry download ignores close(); it gets this long before SIGKILL. */
+const ABANDONED_LOAD_CLOSE_MS = 3_000;
+const UNLOAD_TIMEOUT_MS = 10_000;
+const DEFAULT_CTX_SIZE = 4096;
+const DEFAULT_SEED = 42;
+export const BACKEND_UNKNOWN = 'unknown-until-first-run';
+
+interface CompletionStats {
+  timeToFirstToken?: number;
+  tokensPerSecond?: number;
+  promptTokensPerSecond?: number;
+  cacheTokens?: number;
+  promptTokens?: number;
+  generatedTokens?: number;
+  emittedTokens?: number;
+  avgConcurrentSeq?: number;
+  backendDevice?: 'cpu' | 'gpu';
+}
+
+type CompletionEvent =
+  | { type: 'contentDelta'; seq: number; text: string }
+  | { type: 'completionStats'; seq: number; stats: CompletionStats }
+  | { type: 'completionDone'; seq: number; stopReason?: string; error?: { message: string } }
+  | { type: string; seq: number };
+
+interface CompletionFinal {
+  contentText: string;
+  stats?: CompletionStats;
+  stopReason?: string;
+}
+
+interface ProgressUpdate {
+  percentage?: number;
+  downloaded?: number;
+  total?: number;
+  [field: string]: unknown;
+}
+
+/** The slice of @qvac/sdk this engine calls, typed as the SDK documents it. */
+interface CompletionSdk {
+  loadModel(options: {
+    modelSrc: string | QvacRegistryDescriptor;
+    modelType: 'llamacpp-completion';
+    modelConfig: Record<string, unknown>;
+    onProgress?: (progress: ProgressUpdate) => void;
+  }): Promise<string>;
+  unloadModel(params: { modelId: string }): Promise<void>;
+  completion(params: {
+    modelId: string;
+    stream: true;
+    history: { role: 'user'; content: string; attachments?: { path: string }[] }[];
+    generationParams?: { temp: number; seed: number; predict: number };
+  }): { events: AsyncIterable<CompletionEvent>; final: Promise<CompletionFinal> };
+  close(): Promise<void>;
+}
+
+interface ModelSource {
+  src: string | QvacRegistryDescriptor;
+  label: string;
+  /** Local path, or the cached file of a registry model once found; undefined while unknown. */
+  localPath?: string;
+  registry?: QvacRegistryDescriptor;
+}
+
+interface Loaded {
+  sdk: CompletionSdk;
+  modelId: string;
+  modelLabel: string;
+  geometry: Idefics3Geometry | null;
+  seed: number;
+  /** Set after a worker crash: the model is gone with the worker; only unload() makes sense. */
+  crashed: boolean;
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}
+
+/** The SDK's WorkerCrashedError carries code 50205 (WORKER_CRASHED) and the worker's exit signal. */
+function workerCrash(error: unknown): { signal?: string } | null {
+  const fields = (error ?? {}) as { name?: unknown; code?: unknown; exitSignal?: unknown };
+  const text = `${String(fields.name ?? '')} ${String(fields.code ?? '')} ${firstLine(error)}`;
+  if (!/WORKER_CRASHED|50205|WorkerCrashed/.test(text)) return null;
+  return typeof fields.exitSignal === 'string' ? { signal: fields.exitSignal } : {};
+}
+
+/** Files of a registry model, once downloaded, somewhere under the SDK's cache directory. */
+function findCachedFile(root: string, name: string, depth = 6): string | undefined {
+  if (depth < 0) return undefined;
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = readdirSync(root, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) if (entry.isFile() && entry.name === name) return join(root, entry.name);
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const found = findCachedFile(join(root, entry.name), name, depth - 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function resolveSource(role: 'gguf' | 'mmproj', request: LoadRequest, sdk: QvacSdk): ModelSource {
+  const value = request.model.files[role];
+  if (!value) throw new UserError(`qvac: model ${request.model.id} has no "${role}" file (expected an absolute path or ${QVAC_REGISTRY_PREFIX}NAME)`);
+  if (value.startsWith(QVAC_REGISTRY_PREFIX)) {
+    let descriptor: QvacRegistryDescriptor;
+    try {
+      descriptor = registryDescriptor(sdk, value);
+    } catch (error) {
+      throw new UserError(`qvac: ${firstLine(error)}`);
+    }
+    return { src: descriptor, label: descriptor.name, registry: descriptor };
+  }
+  if (!isAbsolute(value)) throw new UserError(`qvac: ${role} path must be absolute, got "${value}"`);
+  if (!existsSync(value)) throw new UserError(`qvac: ${role} file not found: ${value}`);
+  return { src: value, label: basename(value), localPath: value };
+}
+
+function registryCachePath(source: ModelSource): string | undefined {
+  if (source.localPath || !source.registry?.registryPath) return source.localPath;
+  return findCachedFile(qvacCacheRoot(), basename(source.registry.registryPath));
+}
+
+/** Progress lines on stderr, at most one per 5 percent, so a 400 MB download is visible but quiet. */
+function progressLogger(label: string): (progress: ProgressUpdate) => void {
+  let lastShown = -5;
+  return (progress) => {
+    const percentage = typeof progress.percentage === 'number' ? progress.percentage : undefined;
+    if (percentage === undefined || percentage - lastShown < 5) return;
+    lastShown = percentage;
+    process.stderr.write(`qvac: downloading ${label}: ${percentage.toFixed(0)}%\n`);
+  };
+}
+
+function rawStats(stats: CompletionStats | undefined): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const [key, value] of Object.entries(stats ?? {})) {
+    if (typeof value === 'number' || typeof value === 'string') out[key] = value;
+  }
+  return out;
+}
+
+async function imageDimensions(path: string): Promise<{ width: number; height: number } | null> {
+  try {
+    const sharp = (await import('sharp')).default;
+    const meta = await sharp(path).metadata();
+    return meta.width && meta.height ? { width: meta.width, height: meta.height } : null;
+  } catch {
+    return null;
+  }
+}
+
+export function createQvacEngine(): Engine {
+  let loaded: Loaded | null = null;
+  /** The SDK once a load started: unload must close its worker even after a failed load. */
+  let sdkInUse: CompletionSdk | null = null;
+
+  async function sdkOrUnavailable(): Promise<{ sdk: CompletionSdk; raw: QvacSdk }> {
+    const result = await loadQvacSdk();
+    if ('unavailable' in result) throw new Error(`UNAVAILABLE: ${result.unavailable}`);
+    // CompletionSdk is the documented subset of the SDK's exports this engine calls.
+    return { sdk: result.sdk as unknown as CompletionSdk, raw: result.sdk };
+  }
+
+  async function stopWorker(sdk: CompletionSdk, timeoutMs = CLOSE_TIMEOUT_MS): Promise<void> {
+    await closeAndWaitForWorker(sdk, timeoutMs);
+    if (sdkInUse === sdk) sdkInUse = null;
+  }
+
+  /** A one-token, text-only completion: the only way the SDK tells which backend runs the model. */
+  async function probeBackend(sdk: CompletionSdk, modelId: string, seed: number, timeoutMs: number): Promise<CompletionStats | undefined> {
+    const run = sdk.completion({ modelId, stream: true, history: [{ role: 'user', content: 'Hi' }], generationParams: { temp: 0, seed, predict: 1 } });
+    const final = await withTimeout(run.final, timeoutMs, 'qvac backend probe');
+    return final.stats;
+  }
+
+  return {
+    id: 'qvac',
+    packageName: QVAC_PACKAGE,
+    tasks: ['caption', 'ocr'],
+    targets: ['cpu', 'gpu'],
+
+    async availability(target: TargetId): Promise<Availability> {
+      if (target !== 'cpu' && target !== 'gpu') return { available: false, reason: `qvac runs in Node on cpu or gpu, not ${target}` };
+      const result = await loadQvacSdk();
+      if ('unavailable' in result) return { available: false, reason: result.unavailable };
+      if (target === 'gpu' && process.platform === 'linux' && !hasVulkanIcd()) {
+        return {
+          available: false,
+          reason: "no Vulkan driver (no ICD file): QVAC's llama.cpp GPU backend on Linux is Vulkan only, and without it the addon silently runs on CPU",
+        };
+      }
+      return { available: true };
+    },
+
+    async load(request: LoadRequest): Promise<LoadReport> {
+      if (loaded) throw new Error('qvac: load called while a model is loaded — unload first');
+      if (request.target !== 'cpu' && request.target !== 'gpu') throw new Error(`UNAVAILABLE: qvac cannot run on ${request.target}`);
+      const { sdk, raw } = await sdkOrUnavailable();
+      const gguf = resolveSource('gguf', request, raw);
+      const mmproj = resolveSource('mmproj', request, raw);
+      const seed = Number(request.options?.seed ?? DEFAULT_SEED);
+      const gpu = request.target === 'gpu';
+      const modelConfig: Record<string, unknown> = {
+        projectionModelSrc: mmproj.src,
+        ctx_size: Number(request.options?.ctxSize ?? DEFAULT_CTX_SIZE),
+        device: gpu ? 'gpu' : 'cpu',
+        gpu_layers: gpu ? 99 : 0,
+        temp: 0,
+        seed,
+        predict: Number(request.options?.maxNewTokens ?? 256),
+      };
+      const fromRegistry = [gguf, mmproj].filter((s) => s.registry);
+      const modelLabel = `${gguf.label} + ${mmproj.label}`;
+
+      sdkInUse = sdk;
+      const loadStarted = performance.now();
+      let modelId: string;
+      try {
+        modelId = await withTimeout(
+          sdk.loadModel({
+            modelSrc: gguf.src,
+            modelType: 'llamacpp-completion',
+            modelConfig,
+            ...(fromRegistry.length > 0 ? { onProgress: progressLogger(fromRegistry.map((s) => s.label).join(' + ')) } : {}),
+          }),
+          request.timeoutMs,
+          `qvac load of ${modelLabel}`,
+        );
+      } catch (error) {
+        // An abandoned registry load keeps the worker busy forever; close() alone does not end it.
+        await stopWorker(sdk, ABANDONED_LOAD_CLOSE_MS);
+        if (error instanceof TimeoutError && fromRegistry.length > 0) {
+          throw new Error(
+            `UNAVAILABLE: qvac could not fetch ${fromRegistry.map((s) => s.label).join(' + ')} from the QVAC registry within ${request.timeoutMs} ms ` +
+              '(offline? the registry download waits forever without network) — connect to the network, or pass local GGUF files (model + mmproj) with --model-path',
+          );
+        }
+        if (error instanceof TimeoutError) throw new Error(`qvac: loading ${modelLabel} did not finish within ${request.timeoutMs} ms; the worker was stopped`);
+        throw new Error(`qvac: could not load ${modelLabel}: ${firstLine(error)}`);
+      }
+      const loadModelMs = performance.now() - loadStarted;
+
+      let probeStats: CompletionStats | undefined;
+      let probeMs: number | undefined;
+      if (request.options?.probeBackend !== false) {
+        const probeStarted = performance.now();
+        try {
+          probeStats = await probeBackend(sdk, modelId, seed, request.timeoutMs);
+          probeMs = performance.now() - probeStarted;
+        } catch (error) {
+          await stopWorker(sdk);
+          throw new Error(`qvac: ${modelLabel} loaded but a one-token probe failed: ${firstLine(error)}`);
+        }
+      }
+
+      const mmprojPath = registryCachePath(mmproj);
+      let geometry: Idefics3Geometry | null = null;
+      try {
+        geometry = mmprojPath ? readIdefics3Geometry(mmprojPath) : null;
+      } catch {
+        geometry = null;
+      }
+
+      loaded = { sdk, modelId, modelLabel, geometry, seed, crashed: false };
+      const backendActual = probeStats?.backendDevice ?? BACKEND_UNKNOWN;
+      const workerPid = findWorkerPid();
+      const notes = [
+        `threads not settable: ${QVAC_PACKAGE} rejects a "threads" model option (strict schema), so llama.cpp used its own default; ${request.threads} requested`,
+        "prompt layout: llama.cpp's built-in SmolVLM chat format (the GGUF's template is detected, not run as Jinja); the image goes in as a separate user message",
+        'llama.cpp always slices an image into grid tiles plus one overview frame (a 512×512 image at image_size 512 becomes 2 frames); image tokens and frames are estimates from the mmproj header',
+      ];
+      if (probeStats) notes.push('a one-token text-only probe ran after loadModel to learn backendDevice; its time is in engineStats.probeMs and in the load time');
+      if (gpu && backendActual === 'cpu') notes.push('gpu requested but llama.cpp ran on cpu (Vulkan fallback)');
+
+      const engineStats: Record<string, number | string> = {
+        loadModelMs,
+        threadsRequested: request.threads,
+        threadsHonoured: 'no',
+        ctxSize: Number(modelConfig.ctx_size),
+        gpuLayers: Number(modelConfig.gpu_layers),
+      };
+      if (probeMs !== undefined) engineStats.probeMs = probeMs;
+      if (workerPid !== null) engineStats.workerPid = workerPid;
+      if (geometry) {
+        engineStats.imageSize = geometry.imageSize;
+        engineStats.patchSize = geometry.patchSize;
+        engineStats.scaleFactor = geometry.scaleFactor;
+        engineStats.preprocImageSize = geometry.longestEdge;
+      }
+      for (const source of fromRegistry) {
+        const d = source.registry as QvacRegistryDescriptor;
+        if (d.registryPath) engineStats[`registry.${d.name}.path`] = d.registryPath;
+        if (d.expectedSize !== undefined) engineStats[`registry.${d.name}.bytes`] = d.expectedSize;
+        if (d.sha256Checksum) engineStats[`registry.${d.name}.sha256`] = d.sha256Checksum;
+      }
+
+      return {
+        backendRequested: request.target,
+        backendActual,
+        ...(backendActual === 'gpu' ? { device: 'vulkan' } : backendActual === 'cpu' ? { device: 'cpu' } : {}),
+        threads: 0,
+        dtypes: {
+          text: request.model.quant,
+          mmproj: ggmlFileTypeName(geometry?.fileType) ?? mmproj.registry?.quantization?.toUpperCase() ?? request.model.quant,
+        },
+        packageName: QVAC_PACKAGE,
+        packageVersion: packageVersion(QVAC_PACKAGE) ?? 'unknown',
+        notes,
+        engineStats,
+      };
+    },
+
+    async run(request: RunRequest, onToken: (text: string) => void): Promise<RunOutput> {
+      if (!loaded) throw new Error('qvac: run before load');
+      if (loaded.crashed) throw new Error('qvac: the QVAC worker crashed earlier; unload and load again');
+      if (!existsSync(request.imagePath)) throw new UserError(`qvac: image not found: ${request.imagePath} (ATTACHMENT_NOT_FOUND)`);
+      const current = loaded;
+      const { decoding } = request;
+
+      let streamChunks = 0;
+      let eventStats: CompletionStats | undefined;
+      let final: CompletionFinal;
+      try {
+        const run = current.sdk.completion({
+          modelId: current.modelId,
+          stream: true,
+          history: [{ role: 'user', content: request.prompt, attachments: [{ path: request.imagePath }] }],
+          generationParams: { temp: 0, seed: decoding.seed, predict: decoding.maxNewTokens },
+        });
+        for await (const event of run.events) {
+          if (event.type === 'contentDelta') {
+            const text = (event as { text: string }).text;
+            // The SDK emits an empty delta for a token whose bytes do not yet form whole UTF-8 characters.
+            if (text.length > 0) {
+              streamChunks++;
+              onToken(text);
+            }
+          } else if (event.type === 'completionStats') {
+            eventStats = (event as { stats: CompletionStats }).stats;
+          } else if (event.type === 'completionDone') {
+            const done = event as { stopReason?: string; error?: { message: string } };
+            if (done.stopReason === 'error') throw new Error(done.error?.message ?? 'completion failed');
+          }
+        }
+        final = await run.final;
+      } catch (error) {
+        const crash = workerCrash(error);
+        if (crash) {
+          current.crashed = true;
+          throw new Error(
+            `qvac: WORKER_CRASHED 50205: the QVAC worker died${crash.signal ? ` (${crash.signal})` : ''} during ${request.fixtureId}: ${firstLine(error)}; unload and load again`,
+          );
+        }
+        if (/ATTACHMENT_NOT_FOUND/.test(firstLine(error))) throw new UserError(`qvac: image not found by the worker: ${request.imagePath} (${firstLine(error)})`);
+        throw new Error(`qvac: completion on ${request.fixtureId} failed: ${firstLine(error)}`);
+      }
+
+      const stats = final.stats ?? eventStats;
+      const engineStats: Record<string, number | string> = { ...rawStats(stats), streamChunks };
+      if (final.stopReason) engineStats.stopReason = final.stopReason;
+      const generatedFromSdk = typeof stats?.generatedTokens === 'number';
+      engineStats.generatedTokensSource = generatedFromSdk ? 'sdk stats.generatedTokens (llama.cpp decode count)' : 'count of non-empty streamed chunks';
+
+      const output: RunOutput = {
+        text: final.contentText,
+        generatedTokens: generatedFromSdk ? (stats?.generatedTokens as number) : streamChunks,
+        engineStats,
+      };
+      if (typeof stats?.promptTokens === 'number') output.promptTokens = stats.promptTokens;
+
+      if (current.geometry) {
+        const size = await imageDimensions(request.imagePath);
+        if (size) {
+          const slicing = idefics3Slicing(size.width, size.height, current.geometry);
+          output.frames = slicing.frames;
+          output.imageTokens = slicing.imageTokens;
+          output.phases = { estimated: ['frames', 'imageTokens'] };
+          engineStats.imageTokensSource = 'estimate: llama.cpp idefics3 slicing rule applied to the mmproj header and the image size';
+          engineStats.gridColumns = slicing.gridColumns;
+          engineStats.gridRows = slicing.gridRows;
+          engineStats.tokensPerFrame = slicing.tokensPerFrame;
+        }
+      }
+      return output;
+    },
+
+    async unload(): Promise<void> {
+      const current = loaded;
+      loaded = null;
+      const sdk = current?.sdk ?? sdkInUse;
+      if (current && !current.crashed) {
+        try {
+          await withTimeout(current.sdk.unloadModel({ modelId: current.modelId }), UNLOAD_TIMEOUT_MS, 'qvac unloadModel');
+        } catch {
+          // Closing the worker below frees the model whether or not the unload answered.
+        }
+      }
+      // A fresh worker per model: its VmHWM then belongs to one model only. After a crash the SDK may
+      // already have respawned a worker; closing ends that one too.
+      if (sdk) await stopWorker(sdk);
+    },
+  };
+}
