@@ -7,6 +7,7 @@ import { listModels, makeTinyCommand, pullModelCommand } from './commands/models
 import { compareCommand, exportCommand, reportCommand } from './commands/report.js';
 import { runCommand, type RunFlags } from './commands/run.js';
 import { envCommand } from './commands/env.js';
+import { makeShapeCommand } from './commands/shape.js';
 
 /** Every command ends here: a user error is one line and exit 2; anything else is a bug, exit 1. */
 function action<A extends unknown[]>(fn: (...args: A) => Promise<number> | number) {
@@ -50,6 +51,7 @@ function addRunOptions(command: Command, defaults: { engines: string; models: st
     .option('--results-dir <dir>', 'where runs are written', 'results')
     .option('--reports-dir <dir>', 'where reports are written', 'reports')
     .option('--no-report', 'do not write the report after the run')
+    .option('--cdp <url>', 'browser targets: attach to a Chromium already running elsewhere (e.g. Chrome on a phone via adb forward), see docs/browser-and-phone.md')
     .option('--resume <run-id>', 'continue an interrupted run without redoing finished cells')
     .option('--quiet', 'no progress output');
 }
@@ -101,6 +103,7 @@ program
 const models = program.command('models').description('the model catalog');
 models.command('list').description('list catalog entries').action(action(() => listModels()));
 models.command('make-tiny').description('generate the tiny deterministic random-weight models into the cache').action(action(() => makeTinyCommand()));
+models.command('make-shape').description('generate random-weight models with a real SmolVLM2 size (smolvlm2-256m | smolvlm2-500m) into the cache').argument('<size>').action(action((size: string) => makeShapeCommand(size)));
 models
   .command('pull')
   .description('download a real model (pinned revision, sha256 checked) into the cache')

@@ -36,6 +36,7 @@ export interface RunFlags {
   report: boolean;
   resume?: string;
   quiet?: boolean;
+  cdp?: string;
 }
 
 /** `engine:role=path` pairs, e.g. qvac:gguf=/m/model.gguf,qvac:mmproj=/m/mmproj.gguf. */
@@ -97,6 +98,7 @@ export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
     resultsRoot: resolve(flags.resultsDir),
     command,
     resume: flags.resume,
+    engineOptions: flags.cdp ? { cdpUrl: flags.cdp } : undefined,
   };
 }
 
@@ -123,6 +125,9 @@ function resumeOptions(flags: RunFlags, command: string): RunOptions {
     scheduling: settings.scheduling,
     cooldownMs: settings.cooldownMs,
     offline: settings.offline,
+    imageSplitting: settings.imageSplitting ?? false,
+    engineOptions: settings.engineOptions,
+    quant: settings.quant,
     resume: flags.resume,
   };
 }

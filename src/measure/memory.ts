@@ -67,12 +67,18 @@ export function resetPeak(pid: number): boolean {
   }
 }
 
+/** Alive and not a zombie: an exited child waiting to be reaped holds no memory and does no work. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 

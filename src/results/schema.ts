@@ -227,6 +227,11 @@ export const SettingsSchema = z.object({
   cooldownMs: z.number().nonnegative().optional(),
   offline: z.boolean(),
   profile: z.string().optional(),
+  /** transformers.js image splitting (SmolVLM's tiling); off keeps one frame per image. */
+  imageSplitting: z.boolean().optional(),
+  /** Options passed to every engine's load (e.g. cdpUrl for a remote browser). */
+  engineOptions: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  quant: z.record(z.string(), z.string()).optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

@@ -54,6 +54,8 @@ export interface RunOptions {
   resume?: string;
   /** Safety cap when --min-time keeps asking for runs. */
   maxRuns?: number;
+  /** Extra options passed to every engine's load (e.g. cdpUrl for browser targets). */
+  engineOptions?: Record<string, string | number | boolean>;
 }
 
 export interface RunOutcome {
@@ -108,6 +110,9 @@ export function settingsFrom(options: RunOptions, fixturesDir: string): Settings
     scheduling: options.scheduling,
     cooldownMs: options.cooldownMs,
     offline: options.offline,
+    imageSplitting: options.imageSplitting,
+    engineOptions: options.engineOptions,
+    quant: options.quant,
   };
 }
 
@@ -252,7 +257,7 @@ export class Orchestrator {
         target: plan.target,
         threads: this.options.threads,
         timeoutMs: this.options.loadTimeoutMs,
-        options: { ...(plan.variant.options ?? {}), imageSplitting: this.options.imageSplitting },
+        options: { ...(plan.variant.options ?? {}), ...(this.options.engineOptions ?? {}), imageSplitting: this.options.imageSplitting },
       });
       this.progress.note(`loaded ${plan.label} in ${(host.load.ms / 1000).toFixed(2)} s on ${host.load.report.backendActual}`);
       host.flags = [];
@@ -346,7 +351,9 @@ export class Orchestrator {
       await gpu?.stop();
       if (this.interrupted) return;
       progress.error = (error as Error).message;
-      if (error instanceof HostError && (error.kind === 'crash' || error.kind === 'timeout')) {
+      // Anything but a user error (a bad image) may have left the engine broken (a crashed QVAC
+      // worker loses its model): the next cell gets a fresh process and load.
+      if (!(error instanceof HostError && error.kind === 'user')) {
         host.client?.kill();
         host.client = null;
         host.needsRestart = true;
