@@ -7,6 +7,7 @@ import { listModels, makeTinyCommand, pullModelCommand } from './commands/models
 import { compareCommand, exportCommand, reportCommand } from './commands/report.js';
 import { runCommand, type RunFlags } from './commands/run.js';
 import { envCommand } from './commands/env.js';
+import { deviceSessionCommand, type DeviceFlags } from './commands/device.js';
 import { makeShapeCommand } from './commands/shape.js';
 
 /** Every command ends here: a user error is one line and exit 2; anything else is a bug, exit 1. */
@@ -71,6 +72,18 @@ addRunOptions(program.command('quickstart').description('the offline quick start
   runs: '3',
   warmup: '1',
 }).action(action((flags: RunFlags) => runCommand(flags, ['vlmbench', ...process.argv.slice(2)].join(' '))));
+
+addRunOptions(program.command('device-session').description('serve fixtures and settings to a native device runner and collect its cells (docs/device-runner-protocol.md)'), {
+  engines: 'transformersjs',
+  models: 'tiny',
+  runs: '5',
+  warmup: '1',
+})
+  .option('--port <n>', 'fixed port (e.g. for adb reverse tcp:PORT tcp:PORT); random when absent')
+  .option('--host <ip>', 'interface to listen on (default 127.0.0.1)')
+  .option('--expect <n>', 'cells to wait for (default: one per fixture)')
+  .option('--wait <s>', 'how long to wait for the runner', '1800')
+  .action(action((flags: DeviceFlags) => deviceSessionCommand(flags, ['vlmbench', ...process.argv.slice(2)].join(' '))));
 
 program
   .command('report')

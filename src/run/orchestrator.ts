@@ -67,7 +67,7 @@ export interface RunOutcome {
 
 const TOOL_VERSION = packageVersion('vlmbench') ?? '0.1.0';
 
-function newRunId(): string {
+export function newRunId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
@@ -116,6 +116,38 @@ export function settingsFrom(options: RunOptions, fixturesDir: string): Settings
   };
 }
 
+/** The fixtures a run covers: the manifest (hash-checked) filtered by task, ids and --limit. */
+export async function selectFixtures(
+  options: Pick<RunOptions, 'fixturesDir' | 'tasks' | 'fixtureIds' | 'limitPerTask'>,
+): Promise<{ fixtures: LoadedFixture[]; manifestSha256: string; dir: string }> {
+  const manifest = await loadManifest(options.fixturesDir, { allowUnknownCategories: resolve(options.fixturesDir) !== BUILTIN_FIXTURES_DIR });
+  let fixtures = manifest.items.filter((item) => options.tasks.includes(item.task));
+  if (options.fixtureIds?.length) {
+    const known = new Set(manifest.items.map((item) => item.id));
+    for (const id of options.fixtureIds) if (!known.has(id)) throw new UserError(`unknown fixture "${id}" in ${manifest.dir} — see "vlmbench fixtures list"`);
+    fixtures = fixtures.filter((item) => options.fixtureIds?.includes(item.id));
+  }
+  if (options.limitPerTask !== undefined) {
+    const seen: Record<string, number> = {};
+    fixtures = fixtures.filter((item) => (seen[item.task] = (seen[item.task] ?? 0) + 1) <= (options.limitPerTask as number));
+  }
+  if (fixtures.length === 0) throw new UserError(`no fixtures selected from ${manifest.dir} for tasks ${options.tasks.join(',')} — check --tasks / --fixture`);
+  return { fixtures, manifestSha256: manifest.manifestSha256, dir: manifest.dir };
+}
+
+/** The journal's first line: everything about a run that is known before its first cell. */
+export function newRunHeader(runId: string, options: RunOptions, selected: { fixtures: LoadedFixture[]; manifestSha256: string; dir: string }): JournalHeader {
+  return {
+    schemaVersion: 1,
+    tool: { name: 'vlmbench', version: TOOL_VERSION },
+    run: { id: runId, command: options.command, startedAt: isoNow(), settings: settingsFrom(options, selected.dir) },
+    environment: environmentFingerprint(),
+    models: [],
+    fixtures: { manifestSha256: selected.manifestSha256, dir: selected.dir, items: selected.fixtures.map(({ imagePath: _imagePath, ...record }) => record) },
+    prompts: Object.fromEntries(options.tasks.map((task) => [task, TASK_PROMPTS[task]])),
+  };
+}
+
 export class Orchestrator {
   private interrupted = false;
   private readonly startedAtMs = nowMs();
@@ -133,27 +165,11 @@ export class Orchestrator {
     for (const client of this.live) client.kill();
   }
 
-  private async selectFixtures(): Promise<{ fixtures: LoadedFixture[]; manifestSha256: string; dir: string }> {
-    const manifest = await loadManifest(this.options.fixturesDir, { allowUnknownCategories: resolve(this.options.fixturesDir) !== BUILTIN_FIXTURES_DIR });
-    let fixtures = manifest.items.filter((item) => this.options.tasks.includes(item.task));
-    if (this.options.fixtureIds?.length) {
-      const known = new Set(manifest.items.map((item) => item.id));
-      for (const id of this.options.fixtureIds) if (!known.has(id)) throw new UserError(`unknown fixture "${id}" in ${manifest.dir} — see "vlmbench fixtures list"`);
-      fixtures = fixtures.filter((item) => this.options.fixtureIds?.includes(item.id));
-    }
-    if (this.options.limitPerTask !== undefined) {
-      const seen: Record<string, number> = {};
-      fixtures = fixtures.filter((item) => (seen[item.task] = (seen[item.task] ?? 0) + 1) <= (this.options.limitPerTask as number));
-    }
-    if (fixtures.length === 0) throw new UserError(`no fixtures selected from ${manifest.dir} for tasks ${this.options.tasks.join(',')} — check --tasks / --fixture`);
-    return { fixtures, manifestSha256: manifest.manifestSha256, dir: manifest.dir };
-  }
-
   async run(): Promise<RunOutcome> {
     const options = this.options;
     for (const engine of options.engines) assertEngineId(engine);
     const models = expandModelIds(options.models);
-    const { fixtures, manifestSha256, dir } = await this.selectFixtures();
+    const { fixtures, manifestSha256, dir } = await selectFixtures(options);
 
     let runId: string;
     let done = new Set<string>();
@@ -172,15 +188,7 @@ export class Orchestrator {
     } else {
       runId = newRunId();
       this.journal = new Journal(join(options.resultsRoot, runId, 'journal.jsonl'));
-      header = {
-        schemaVersion: 1,
-        tool: { name: 'vlmbench', version: TOOL_VERSION },
-        run: { id: runId, command: options.command, startedAt: isoNow(), settings: settingsFrom(options, dir) },
-        environment: environmentFingerprint(),
-        models: [],
-        fixtures: { manifestSha256, dir, items: fixtures.map(({ imagePath: _imagePath, ...record }) => record) },
-        prompts: Object.fromEntries(options.tasks.map((task) => [task, TASK_PROMPTS[task]])),
-      };
+      header = newRunHeader(runId, options, { fixtures, manifestSha256, dir });
     }
 
     this.progress.note(`run ${runId}: journal ${this.journal.path}`);
