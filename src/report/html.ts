@@ -23,6 +23,8 @@ import { latencyBoxChart } from './charts/latency-box.js';
 import { qualityLatencyChart } from './charts/quality-latency.js';
 import { decodeRateChart, ttftChart } from './charts/speed-bars.js';
 import { memoryChart } from './charts/memory-bars.js';
+import { cellAnchorId, renderClaimsHtml } from '../claims/render.js';
+import { renderFootprintHtml } from '../footprint/render.js';
 import { crossDeviceChart } from './charts/cross-device.js';
 import { colorFor, markerFor, marker } from './charts/svg.js';
 
@@ -291,7 +293,7 @@ function galleryItem(item: GalleryItem, thumbnail: Thumbnail | undefined, multiR
     ? `<p class="facts">Scene facts: ${item.fixture.facts.map((f) => e(`${f.count} × ${f.color} ${f.shape}`)).join(', ')}</p>`
     : '';
   const rows = item.outputs.map((o) => {
-    const label = `${legendMarker(o.variant.index)}${e(o.variant.label)}${multiRun ? `<br><small class="muted">${e(o.deviceLabel)}</small>` : ''}`;
+    const label = `<span id="${e(cellAnchorId(o.cellKey))}"></span>${legendMarker(o.variant.index)}${e(o.variant.label)}${multiRun ? `<br><small class="muted">${e(o.deviceLabel)}</small>` : ''}`;
     if (o.status !== 'ok') {
       return [label, `<span class="status status-${o.status}">${e(o.status)}</span>: <span class="reason">${e(o.reason ?? '')}</span>`, '–', '–'];
     }
@@ -325,6 +327,15 @@ function gallerySection(model: ReportModel, thumbnails: Map<string, Thumbnail>):
     ([task, items]) => `<h3>${e(TASK_LABELS[task as keyof typeof TASK_LABELS] ?? task)} (${items.length} fixtures)</h3>${items.map((i) => galleryItem(i, thumbnails.get(galleryKey(i)), multiRun)).join('')}`,
   );
   return section('gallery', 'Per-fixture gallery', blocks.join('') || '<p>No fixtures.</p>');
+}
+
+function footprintSection(model: ReportModel): string {
+  if (model.footprints.length === 0) return '';
+  const multiRun = model.footprints.length > 1;
+  const blocks = model.footprints.map(
+    (f) => (multiRun ? `<h3>Run ${e(f.runId)} <span class="device">on ${e(f.deviceLabel)}</span></h3>` : '') + renderFootprintHtml(f.footprint, e),
+  );
+  return section('footprint', 'Footprint per engine', blocks.join(''));
 }
 
 function fairnessSection(model: ReportModel): string {
@@ -535,11 +546,13 @@ export function renderHtml(model: ReportModel, thumbnails: Map<string, Thumbnail
   const tool = model.runs[0]!.results.tool;
   const toc = [
     ['verdicts', 'Verdicts'],
+    ['claims', 'Claims'],
     ['failures', 'Failures'],
     ['results', 'Results'],
     ['charts', 'Charts'],
     ['gallery', 'Gallery'],
     ['fairness', 'Fairness'],
+    ...(model.footprints.length ? [['footprint', 'Footprint']] : []),
     ...(model.crossDevice ? [['cross-device', 'Across devices']] : []),
     ['environment', 'Environment'],
     ['raw-data', 'Raw data'],
@@ -558,11 +571,13 @@ export function renderHtml(model: ReportModel, thumbnails: Map<string, Thumbnail
     `<header><h1>${e(model.title)}</h1><p class="meta">${e(model.runs.map((r) => r.deviceLabel).join(' | '))} · generated ${e(model.generatedAt)} by ${e(`${tool.name} ${tool.version}`)}</p><nav class="toc">${toc}</nav></header>`,
     banners(model),
     verdictsSection(model),
+    section('claims', 'Claims checked', renderClaimsHtml(model.claims, e)),
     failuresSection(model),
     resultsSection(model),
     chartsSection(model),
     gallerySection(model, thumbnails),
     fairnessSection(model),
+    footprintSection(model),
     crossDeviceSection(model),
     environmentSection(model),
     rawDataSection(model),

@@ -1,4 +1,6 @@
 /** report.md: the report for GitHub (PR comments, README), from the same model as the HTML. */
+import { renderClaimsMarkdown } from '../claims/render.js';
+import { renderFootprintMarkdown } from '../footprint/render.js';
 import { escapeMarkdownCell as cell, escapeMarkdownText as text } from './escape.js';
 import { TASK_LABELS, formatBytes, formatMs, formatNumber, type ReportModel, type TaskView, type VariantTaskFigures } from './model.js';
 
@@ -103,6 +105,8 @@ export function renderMarkdown(model: ReportModel): string {
     );
   }
 
+  out.push('## Claims checked', '', renderClaimsMarkdown(model.claims), '');
+
   out.push('## Failed and unavailable cells', '');
   if (model.failures.length === 0) out.push('None: every cell succeeded.', '');
   else
@@ -185,6 +189,10 @@ export function renderMarkdown(model: ReportModel): string {
       ),
       '',
     );
+  }
+
+  for (const entry of model.footprints) {
+    out.push(`## Footprint per engine${model.footprints.length > 1 ? ` (${text(entry.deviceLabel)})` : ''}`, '', renderFootprintMarkdown(entry.footprint), '');
   }
 
   out.push('## Environment', '');

@@ -16,6 +16,9 @@ import {
 } from '../results/schema.js';
 import { bootstrapCi, compareAcrossFixtures, compareSamples, summarize, wilcoxonMinimumPValue, wilcoxonSignedRank, DEFAULT_ALPHA } from '../stats/index.js';
 import { METRIC_INFO, scoreTask } from '../metrics/index.js';
+import { evaluateClaims, type ClaimVerdict } from '../claims/evaluate.js';
+import { readFootprint } from '../footprint/collect.js';
+import type { Footprint } from '../footprint/schema.js';
 
 // ---------------------------------------------------------------------------------------
 // Input gate
@@ -147,6 +150,8 @@ export interface FailureRow {
 }
 
 export interface GalleryOutput {
+  /** The cell key id (`cellKeyId`), so claims can link to the cell. */
+  cellKey: string;
   runId: string;
   deviceLabel: string;
   variant: Variant;
@@ -223,6 +228,10 @@ export interface ReportModel {
   gallery: GalleryItem[];
   fairness: FairnessView[];
   crossDevice: CrossDeviceView | null;
+  /** The comparison page's claims checked against these runs (claims/ledger.json). */
+  claims: ClaimVerdict[];
+  /** Per-engine footprint, per run that measured it. */
+  footprints: Array<{ runId: string; deviceLabel: string; footprint: Footprint }>;
 }
 
 export interface BuildOptions {
@@ -733,6 +742,7 @@ function buildGallery(runs: RunView[], variants: Map<string, Variant>, extraDirs
       const variant = variants.get(variantId(cell.key))!;
       const latencies = cell.samples.map((s) => s.latencyMs);
       item.outputs.push({
+        cellKey: cellKeyId(cell.key),
         runId: run.runId,
         deviceLabel: run.deviceLabel,
         variant,
@@ -983,5 +993,10 @@ export function buildReportModel(resultsList: Results[], options: BuildOptions =
     gallery: buildGallery(runs, variants, options.fixturesDirs ?? []),
     fairness: runs.map((run) => buildFairness(run, variantList)),
     crossDevice: buildCrossDevice(runs, variants),
+    claims: evaluateClaims(resultsList),
+    footprints: runs.flatMap((run) => {
+      const footprint = readFootprint(run.results);
+      return footprint ? [{ runId: run.runId, deviceLabel: run.deviceLabel, footprint }] : [];
+    }),
   };
 }

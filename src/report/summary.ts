@@ -3,6 +3,7 @@
  * bots and dashboards. Versioned on its own; documented field by field in docs/summary-json.md.
  * Within a version, fields may be added but never renamed or repurposed.
  */
+import { claimsForSummary } from '../claims/evaluate.js';
 import { z } from 'zod';
 import { TaskSchema } from '../results/schema.js';
 import type { ReportModel } from './model.js';
@@ -79,7 +80,20 @@ export const SummaryJsonSchema = z.object({
       reason: z.string(),
     }),
   ),
-  claims: z.array(z.unknown()).optional(),
+  /** The comparison page's claims, checked against these runs (claims/ledger.json). */
+  claims: z
+    .array(
+      z.object({
+        id: z.string(),
+        subject: z.string(),
+        claim: z.string(),
+        source: z.string(),
+        verdict: z.string(),
+        sentence: z.string(),
+        cells: z.array(z.string()),
+      }),
+    )
+    .optional(),
 });
 export type SummaryJson = z.infer<typeof SummaryJsonSchema>;
 
@@ -99,10 +113,7 @@ function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
 
 /** Builds and validates summary.json from the report model (throws if the result breaks its own schema). */
 export function buildSummaryJson(model: ReportModel): SummaryJson {
-  const claims = model.runs.flatMap((run) => {
-    const value = run.results.extra?.['claims'];
-    return Array.isArray(value) ? (value as unknown[]) : [];
-  });
+  const claims = claimsForSummary(model.claims);
   const summary: SummaryJson = {
     schema: SUMMARY_SCHEMA_NAME,
     version: SUMMARY_VERSION,

@@ -55,7 +55,7 @@ export function assembleResults(journal: JournalContents, options: { finishedAt:
     cells,
     qualityAggregates,
     warnings,
-    extra: header.extra,
+    extra: Object.keys(journal.extra).length > 0 || header.extra ? { ...(header.extra ?? {}), ...journal.extra } : undefined,
   };
   return ResultsSchema.parse(results);
 }

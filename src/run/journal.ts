@@ -16,7 +16,9 @@ export type JournalEntry =
   | { type: 'header'; header: JournalHeader }
   | { type: 'engine'; record: Results['engines'][number] }
   | { type: 'cell'; cell: Cell }
-  | { type: 'thermal'; snapshot: ThermalSnapshot };
+  | { type: 'thermal'; snapshot: ThermalSnapshot }
+  /** A named section of `Results.extra` measured during the run (e.g. footprint); the last one of a name wins. */
+  | { type: 'extra'; name: string; value: unknown };
 
 export class Journal {
   constructor(readonly path: string) {
@@ -39,6 +41,7 @@ export interface JournalContents {
   engines: Results['engines'];
   cells: Cell[];
   thermal: ThermalSnapshot[];
+  extra: Record<string, unknown>;
 }
 
 /** Reads a journal back; a torn last line (a kill mid-write) is ignored, anything else invalid is an error. */
@@ -49,6 +52,7 @@ export function readJournal(path: string): JournalContents {
   const engines = new Map<string, Results['engines'][number]>();
   const cells: Cell[] = [];
   const thermal: ThermalSnapshot[] = [];
+  const extra: Record<string, unknown> = {};
   for (const [index, line] of lines.entries()) {
     if (!line.trim()) continue;
     let entry: JournalEntry;
@@ -62,7 +66,8 @@ export function readJournal(path: string): JournalContents {
     else if (entry.type === 'engine') engines.set(entry.record.id, EngineRecordSchema.parse(entry.record));
     else if (entry.type === 'cell') cells.push(CellSchema.parse(entry.cell));
     else if (entry.type === 'thermal') thermal.push(entry.snapshot);
+    else if (entry.type === 'extra') extra[entry.name] = entry.value;
   }
   if (!header) throw new UserError(`journal ${path} has no header line — it is not a vlmbench journal`);
-  return { header, engines: [...engines.values()], cells, thermal };
+  return { header, engines: [...engines.values()], cells, thermal, extra };
 }

@@ -10,7 +10,12 @@ import { UserError } from '../engines/engine.js';
 import { ENGINE_INFO, assertEngineId } from '../engines/registry.js';
 import { BUILTIN_FIXTURES_DIR, checkImage, loadManifest, type LoadedFixture } from '../fixtures/manifest.js';
 import { isoNow, nowMs } from '../measure/clock.js';
-import { environmentFingerprint, packageVersion, thermalSnapshot } from '../measure/environment.js';
+import { REPO_ROOT, environmentFingerprint, packageVersion, thermalSnapshot } from '../measure/environment.js';
+import { detectOffline } from '../measure/network.js';
+import { processCensus } from '../footprint/census.js';
+import { coldStartFigures } from '../footprint/cold-start.js';
+import { collectFootprint, type FootprintInput } from '../footprint/collect.js';
+import type { ProcessCensus } from '../footprint/schema.js';
 import { startGpuMemorySampler } from '../measure/gpu-memory.js';
 import { descendantPids } from '../measure/memory.js';
 import type { MemoryPeaks } from '../engines/protocol.js';
@@ -83,6 +88,9 @@ interface LiveHost {
   /** Set when the host crashed or hung on a cell: the next cell gets a fresh process and load. */
   needsRestart: boolean;
   flags: string[];
+  /** First start only: spawn → ready → loaded → first result, on the orchestrator's clock. */
+  coldStart: { spawnedAt: number; readyAt?: number; loadedAt?: number; firstResultAt?: number } | null;
+  census: ProcessCensus | null;
 }
 
 interface CellProgress {
@@ -150,6 +158,8 @@ export function newRunHeader(runId: string, options: RunOptions, selected: { fix
 
 export class Orchestrator {
   private interrupted = false;
+  private readonly census: NonNullable<FootprintInput['census']> = [];
+  private readonly coldStarts: NonNullable<FootprintInput['coldStart']> = [];
   private readonly startedAtMs = nowMs();
   private readonly live = new Set<HostClient>();
   private journal!: Journal;
@@ -189,6 +199,8 @@ export class Orchestrator {
       runId = newRunId();
       this.journal = new Journal(join(options.resultsRoot, runId, 'journal.jsonl'));
       header = newRunHeader(runId, options, { fixtures, manifestSha256, dir });
+      // Recorded, not assumed: the claims about working offline read this.
+      header.environment.extra = { ...(header.environment.extra ?? {}), network: await detectOffline() };
     }
 
     this.progress.note(`run ${runId}: journal ${this.journal.path}`);
@@ -222,6 +234,10 @@ export class Orchestrator {
       await this.runBlock(block, resolved, engineRecords);
     }
     this.journal.append({ type: 'thermal', snapshot: thermalSnapshot() });
+    if (!this.interrupted && this.census.length + this.coldStarts.length > 0) {
+      const footprint = await collectFootprint({ engines: options.engines, models: header.models, repoRoot: REPO_ROOT, census: this.census, coldStart: this.coldStarts });
+      this.journal.append({ type: 'extra', name: 'footprint', value: footprint });
+    }
     this.progress.finish();
 
     const contents: JournalContents = readJournal(this.journal.path);
@@ -245,13 +261,17 @@ export class Orchestrator {
   private async startHost(host: LiveHost, records: Map<string, Results['engines'][number]>): Promise<void> {
     const { plan } = host;
     host.client?.kill();
+    const spawnedAt = nowMs();
     const client = new HostClient(plan.label, (line) => this.progress.note(`  [${plan.engine}] ${line}`));
+    const firstStart = host.coldStart === null;
+    if (firstStart) host.coldStart = { spawnedAt };
     host.client = client;
     this.live.add(client);
     host.load = null;
     host.cellsSinceLoad = 0;
     try {
       const availability = await client.availability(plan.engine, plan.target, 60_000);
+      if (firstStart && host.coldStart) host.coldStart.readyAt = nowMs();
       if (!availability.available) {
         host.unavailable = availability.reason;
         this.recordEngine(records, plan.engine, false, availability.reason);
@@ -267,6 +287,11 @@ export class Orchestrator {
         timeoutMs: this.options.loadTimeoutMs,
         options: { ...(plan.variant.options ?? {}), ...(this.options.engineOptions ?? {}), imageSplitting: this.options.imageSplitting },
       });
+      if (firstStart && host.coldStart) {
+        host.coldStart.loadedAt = nowMs();
+        // Counted while the model is loaded, so QVAC's Bare worker is in the tree.
+        host.census = processCensus(client.pid);
+      }
       this.progress.note(`loaded ${plan.label} in ${(host.load.ms / 1000).toFixed(2)} s on ${host.load.report.backendActual}`);
       host.flags = [];
     } catch (error) {
@@ -345,6 +370,7 @@ export class Orchestrator {
         this.options.timeoutMs,
       );
       const gpuMemoryBytes = (await gpu?.stop()) ?? undefined;
+      if (host.coldStart && host.coldStart.firstResultAt === undefined) host.coldStart.firstResultAt = nowMs();
       const sample = { startedAtMs: Math.round(sentAtMs * 1000) / 1000, ...toSample(run), ...(gpuMemoryBytes !== undefined ? { gpuMemoryBytes } : {}) };
       this.checkFallback(host, sample);
       if (host.unavailable) return;
@@ -390,6 +416,8 @@ export class Orchestrator {
       failed: null,
       needsRestart: false,
       flags: [],
+      coldStart: null,
+      census: null,
     }));
     const interleaved = this.options.scheduling === 'interleaved';
     const groups: LiveHost[][] = interleaved ? [hosts] : hosts.map((host) => [host]);
@@ -411,6 +439,14 @@ export class Orchestrator {
       for (const host of hosts) {
         host.client?.kill();
         if (host.client) this.live.delete(host.client);
+      }
+      for (const host of hosts) {
+        const tag = { engine: host.plan.engine, model: host.plan.entry.id };
+        if (host.census) this.census.push({ ...tag, ...host.census });
+        const t = host.coldStart;
+        if (t?.readyAt !== undefined && t.loadedAt !== undefined && t.firstResultAt !== undefined) {
+          this.coldStarts.push({ ...tag, ...coldStartFigures({ spawnedAt: t.spawnedAt, readyAt: t.readyAt, loadedAt: t.loadedAt, firstResultAt: t.firstResultAt, cacheCold: null }) });
+        }
       }
     }
   }
