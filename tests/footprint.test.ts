@@ -105,7 +105,12 @@ describe('process census', () => {
     // A shell with two `sleep` children: 3 single-threaded processes.
     const shell = spawn('sh', ['-c', 'sleep 30 & sleep 30 & echo ready; wait'], { stdio: ['ignore', 'pipe', 'inherit'] });
     await started(shell);
-    const census = processCensus(shell.pid as number);
+    // A background child is forked before it execs `sleep`: wait until both have, so the census is not racing them.
+    let census = processCensus(shell.pid as number);
+    for (let i = 0; i < 100 && census.commands.filter((c) => c === 'sleep 30').length < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      census = processCensus(shell.pid as number);
+    }
     expect(census.processes).toBe(3);
     expect(census.threads).toBe(3);
     expect(census.commands).toEqual(['sh -c sleep 30 & sleep 30 & echo ready; wait', 'sleep 30', 'sleep 30']);

@@ -111,7 +111,7 @@ export class HostClient {
     return new Promise<HostReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending = null;
-        reject(new HostError(`${message.type} timed out after ${Math.round(timeoutMs / 1000)} s (raise --timeout if the model is just slow)`, 'timeout'));
+        reject(new HostError(`${message.type} timed out after ${Math.round(timeoutMs / 1000)} s (raise ${message.type === 'load' ? '--load-timeout' : '--timeout'} if the model is just slow)`, 'timeout'));
         this.kill();
       }, timeoutMs);
       this.pending = { id, resolve, reject, timer };
