@@ -220,6 +220,21 @@ function metricHeader(view: TaskView, name: string): string {
   return `${e(label)} ${direction}${name === view.headlineMetric ? ' <span class="headline">headline</span>' : ''}`;
 }
 
+/** Run-level warnings (thermal drift, outputs that changed between samples): shown, never buried. */
+function warningsSection(model: ReportModel): string {
+  const warnings = model.runs.flatMap((run) => (run.results.warnings ?? []).map((w) => (model.runs.length > 1 ? `${run.runId}: ${w}` : w)));
+  if (warnings.length === 0) return '';
+  return section('warnings', 'Warnings about the run', `<ul class="warn">${warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul>`);
+}
+
+/** The headline metric per fixture category, so a reader sees where each engine struggles. */
+function categoryTable(view: ReportModel['tasks'][number], showQuality: boolean): string {
+  if (!showQuality || !view.headlineMetric || view.categories.length < 2) return '';
+  const headers = ['Category', 'Fixtures', ...view.variants.map((f) => `${legendMarker(f.variant.index)}${e(f.variant.label)}`)];
+  const rows = view.categories.map((c) => [e(c.category), String(c.fixtures), ...c.values.map((v) => (v.value === null ? '–' : `${formatNumber(v.value)} <small class="muted">(n=${v.n})</small>`))]);
+  return `<h4>${e(metricLabel(view.headlineMetric))} per category</h4>` + table(headers, rows, 'categories');
+}
+
 function resultsSection(model: ReportModel): string {
   const multiRun = model.runs.length > 1;
   const blocks = model.tasks.map((view) => {
@@ -242,7 +257,8 @@ function resultsSection(model: ReportModel): string {
     return (
       `<h3>${e(TASK_LABELS[view.task])}${multiRun ? ` <span class="device">on ${e(view.deviceLabel)}</span>` : ''}</h3>` +
       table(headers, rows, 'summary') +
-      `<p class="note">Latency, TTFT and decode rate pool every counted sample over ${view.fixtures.length} fixtures. Quality: corpus-level score over the successful fixtures (hover for the mean of per-fixture scores). Image budget — ${budget}.</p>`
+      `<p class="note">Latency, TTFT and decode rate pool every counted sample over ${view.fixtures.length} fixtures. Quality: corpus-level score over the successful fixtures (hover for the mean of per-fixture scores). Image budget — ${budget}.</p>` +
+      categoryTable(view, showQuality)
     );
   });
   return section('results', 'Results per task', blocks.join(''));
@@ -572,6 +588,7 @@ export function renderHtml(model: ReportModel, thumbnails: Map<string, Thumbnail
     banners(model),
     verdictsSection(model),
     section('claims', 'Claims checked', renderClaimsHtml(model.claims, e)),
+    warningsSection(model),
     failuresSection(model),
     resultsSection(model),
     chartsSection(model),

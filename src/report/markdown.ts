@@ -2,7 +2,7 @@
 import { renderClaimsMarkdown } from '../claims/render.js';
 import { renderFootprintMarkdown } from '../footprint/render.js';
 import { escapeMarkdownCell as cell, escapeMarkdownText as text } from './escape.js';
-import { TASK_LABELS, formatBytes, formatMs, formatNumber, type ReportModel, type TaskView, type VariantTaskFigures } from './model.js';
+import { TASK_LABELS, formatBytes, formatMs, formatNumber, metricLabel, type ReportModel, type TaskView, type VariantTaskFigures } from './model.js';
 
 function mdTable(headers: string[], rows: string[][]): string {
   return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -107,6 +107,9 @@ export function renderMarkdown(model: ReportModel): string {
 
   out.push('## Claims checked', '', renderClaimsMarkdown(model.claims), '');
 
+  const warnings = model.runs.flatMap((run) => (run.results.warnings ?? []).map((w) => (model.runs.length > 1 ? `${run.runId}: ${w}` : w)));
+  if (warnings.length > 0) out.push('## Warnings about the run', '', ...warnings.map((w) => `- ${text(w)}`), '');
+
   out.push('## Failed and unavailable cells', '');
   if (model.failures.length === 0) out.push('None: every cell succeeded.', '');
   else
@@ -131,6 +134,17 @@ export function renderMarkdown(model: ReportModel): string {
   for (const view of model.tasks) {
     out.push(`### ${TASK_LABELS[view.task]}${on(view.deviceLabel)}`, '', summaryTable(view), '');
     out.push(`Latency, TTFT and decode rate pool every counted sample over ${view.fixtures.length} fixtures; quality is corpus-level over the successful fixtures (n = fixtures scored).`, '');
+    const showCategories = view.headlineMetric && view.categories.length > 1 && view.variants.some((f) => f.variant.synthetic !== 'shape');
+    if (showCategories) {
+      out.push(`${cell(metricLabel(view.headlineMetric as string))} per category:`, '');
+      out.push(
+        mdTable(
+          ['Category', 'Fixtures', ...view.variants.map((f) => cell(f.variant.label))],
+          view.categories.map((c) => [cell(c.category), String(c.fixtures), ...c.values.map((v) => (v.value === null ? '–' : `${formatNumber(v.value)} (n=${v.n})`))]),
+        ),
+        '',
+      );
+    }
   }
 
   out.push('## Per-fixture detail', '');

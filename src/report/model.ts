@@ -139,6 +139,8 @@ export interface TaskView {
   metricNames: string[];
   variants: VariantTaskFigures[];
   verdicts: Verdict[];
+  /** The headline metric per fixture category (corpus-level within the category), per variant. */
+  categories: Array<{ category: string; fixtures: number; values: Array<{ variant: Variant; value: number | null; n: number }> }>;
 }
 
 export interface FailureRow {
@@ -722,7 +724,19 @@ function buildTaskView(run: RunView, task: TaskId, variants: Map<string, Variant
       ? singleEngineVerdicts(ctx, figures)
       : pairs.flatMap(([a, b]) => [speedVerdict(ctx, a, b), qualityVerdict(ctx, a, b, headline), memoryVerdict(ctx, a, b)])
   ).map((v) => ({ ...v, short: shortVerdict(v) }));
-  return { runId: run.runId, deviceLabel: run.deviceLabel, task, fixtures, headlineMetric: headline, metricNames: orderedMetrics, variants: figures, verdicts };
+  const categories = [...new Set(fixtures.map((f) => f.category))].sort().map((category) => {
+    const inCategory = new Set(fixtures.filter((f) => f.category === category).map((f) => f.id));
+    return {
+      category,
+      fixtures: inCategory.size,
+      values: figures.map((figure) => {
+        const categoryCells = (byVariant.get(figure.variant.id) ?? []).filter((c) => inCategory.has(c.key.fixture) && c.status === 'ok');
+        const scores = headline && figure.variant.synthetic !== 'shape' ? corpusScores(task, categoryCells, fixtures) : {};
+        return { variant: figure.variant, value: headline ? (scores[headline] ?? null) : null, n: categoryCells.length };
+      }),
+    };
+  });
+  return { runId: run.runId, deviceLabel: run.deviceLabel, task, fixtures, headlineMetric: headline, metricNames: orderedMetrics, variants: figures, verdicts, categories };
 }
 
 function buildGallery(runs: RunView[], variants: Map<string, Variant>, extraDirs: string[]): GalleryItem[] {
