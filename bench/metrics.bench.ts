@@ -7,6 +7,7 @@
  * Run: `npx tsc -p tsconfig.json && node dist/bench/metrics.bench.js`, or call
  * benchmarkMetrics() from the CLI.
  */
+import { mulberry32 } from '../src/stats/rng.js';
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import { scoreTask, type ScoredItem } from '../src/metrics/index.js';
@@ -18,18 +19,6 @@ const WORDS = ['invoice', 'total', 'due', 'date', 'street', 'account', 'number',
 const SHAPES = ['circle', 'square', 'triangle', 'star', 'hexagon'];
 const COLORS = ['red', 'blue', 'green', 'yellow', 'purple'];
 const COUNT_WORDS = ['one', 'two', 'three', 'four'];
-
-/** Deterministic generator (mulberry32) so every run scores the same suite. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(items: readonly T[], next: () => number): T {
   return items[Math.floor(next() * items.length)] as T;
@@ -49,7 +38,7 @@ function corrupt(text: string, next: () => number): string {
 }
 
 export function syntheticSuite(seed = 1): { ocr: ScoredItem[]; caption: ScoredItem[] } {
-  const next = seededRandom(seed);
+  const next = mulberry32(seed);
   const ocr: ScoredItem[] = [];
   for (let i = 0; i < SYNTHETIC_OCR_ITEMS; i++) {
     let reference = '';
