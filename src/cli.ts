@@ -9,6 +9,7 @@ import { runCommand, type RunFlags } from './commands/run.js';
 import { envCommand } from './commands/env.js';
 import { deviceSessionCommand, type DeviceFlags } from './commands/device.js';
 import { makeShapeCommand } from './commands/shape.js';
+import { tuneCommand, type TuneFlags } from './commands/tune.js';
 
 /** Every command ends here: a user error is one line and exit 2; anything else is a bug, exit 1. */
 function action<A extends unknown[]>(fn: (...args: A) => Promise<number> | number) {
@@ -135,6 +136,8 @@ fixtures
   .argument('<pack>')
   .option('--trust-on-first-use', 'accept files whose hash the pack does not pin, and record it')
   .action(action((pack: string, flags: { trustOnFirstUse?: boolean }) => pullFixturesCommand(pack, flags)));
+
+program.command('tune').description('sweep each engine\'s threads, quantisation and runtime options with small real runs; write the best as a profile for "run --profile"').option('--engines <ids>', 'engines, comma-separated', 'transformersjs,qvac').option('--models <id>', 'one catalog model id', 'shape-smolvlm2-256m').option('--task <id>', 'caption or ocr', 'caption').option('--fixture <id>', 'fixture id (default: the first of the task)').option('--runs <n>', 'counted runs per configuration', '3').option('--warmup <n>', 'warm-up runs per configuration', '1').option('--max-new-tokens <n>', 'token limit per run', '32').option('--profile <name>', 'profile name or .json path (default under the cache)', 'best').option('--offline', 'never touch the network').action(action((flags: TuneFlags) => tuneCommand(flags)));
 
 program.command('env').description('print the environment fingerprint').action(action(() => envCommand()));
 

@@ -257,6 +257,8 @@ export function createQvacEngine(): Engine {
         temp: 0,
         seed,
         predict: Number(request.options?.maxNewTokens ?? 256),
+        // Tuning (src/tune): `modelConfig.<key>` options pass through, e.g. modelConfig.flash-attn=on.
+        ...Object.fromEntries(Object.entries(request.options ?? {}).filter(([key]) => key.startsWith('modelConfig.')).map(([key, value]) => [key.slice('modelConfig.'.length), value])),
       };
       const fromRegistry = [gguf, mmproj].filter((s) => s.registry);
       const modelLabel = `${gguf.label} + ${mmproj.label}`;

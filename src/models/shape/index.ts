@@ -10,9 +10,9 @@
  * End-of-generation is unreachable in every file (its output-head rows are zero), so each
  * run generates exactly its token limit.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { modelCacheDir } from '../cache.js';
+import { buildOnce, modelCacheDir } from '../cache.js';
 import { listFiles } from '../hash.js';
 import { ggufTextDims, ggufVisionDims, SHAPE_VOCAB_SIZE, shapeSpec, type ShapeSize } from './specs.js';
 
@@ -103,28 +103,9 @@ export async function writeShapePart(out: string, size: ShapeSize, runtime: Shap
 export async function ensureShapePart(size: ShapeSize, runtime: ShapeRuntime, quant: ShapeQuant, root = modelCacheDir('shape', size)): Promise<ShapePart> {
   checkQuant(runtime, quant);
   const dir = partDir(root, runtime, quant);
-  const stamp = join(dir, '.vlmbench-complete');
-  const ready = (): boolean => existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === stampText(size);
-  let generatedSeconds = 0;
-  if (!ready()) {
-    const started = performance.now();
-    const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
-    rmSync(staging, { recursive: true, force: true });
-    try {
-      await writeShapePart(staging, size, runtime, quant);
-      writeFileSync(join(staging, '.vlmbench-complete'), `${stampText(size)}\n`);
-      rmSync(dir, { recursive: true, force: true });
-      try {
-        renameSync(staging, dir);
-      } catch {
-        // Another process put its identical, deterministic copy in place first.
-      }
-    } finally {
-      rmSync(staging, { recursive: true, force: true });
-    }
-    if (!ready()) throw new Error(`shape-faithful model generation into ${dir} did not complete`);
-    generatedSeconds = (performance.now() - started) / 1000;
-  }
+  const started = performance.now();
+  const built = await buildOnce(dir, stampText(size), (staging) => writeShapePart(staging, size, runtime, quant));
+  const generatedSeconds = built ? (performance.now() - started) / 1000 : 0;
   const files = filesFor(size, runtime, quant, dir);
   return { runtime, quant, dir, files, bytes: folderBytes(dir), generatedSeconds };
 }

@@ -2,9 +2,9 @@
  * `vlmbench models make-tiny`: every tiny random-weight model the offline quick start and the
  * tests use, generated deterministically by the project's own code into the cache.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { modelCacheDir } from '../cache.js';
+import { buildOnce, modelCacheDir } from '../cache.js';
 
 /** Bump when a generator's output changes, so stale caches are rebuilt. */
 export const TINY_GENERATION = 1;
@@ -20,45 +20,17 @@ export interface TinyFiles {
   doctr: { detector: string; recognizer: string };
 }
 
-function stampFor(dir: string): string {
-  return join(dir, '.vlmbench-complete');
-}
-
 /**
- * Runs a generator once per cache generation; its returned file map is kept beside the
- * files (as paths relative to the folder), so a later run reuses both. It generates into a
- * private folder and renames it into place, so two processes racing (parallel test files)
- * never see a half-written model.
+ * Runs a generator once per cache generation; its returned file map is kept beside the files
+ * (as paths relative to the folder), so a later run reuses both without regenerating.
  */
 async function generateOnce(dir: string, generate: (dir: string) => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
-  const readBack = (): Record<string, unknown> | null => {
-    const stamp = stampFor(dir);
-    const filesJson = join(dir, 'files.json');
-    if (!existsSync(stamp) || readFileSync(stamp, 'utf8').trim() !== `${TINY_GENERATION}:${TINY_SEED}` || !existsSync(filesJson)) return null;
-    const relativeFiles = JSON.parse(readFileSync(filesJson, 'utf8')) as Record<string, unknown>;
-    return mapPaths(relativeFiles, (path) => resolve(dir, path));
-  };
-  const existing = readBack();
-  if (existing) return existing;
-  const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  try {
+  await buildOnce(dir, `${TINY_GENERATION}:${TINY_SEED}`, async (staging) => {
     const files = await generate(staging);
     writeFileSync(join(staging, 'files.json'), `${JSON.stringify(mapPaths(files, (path) => relative(staging, path) || '.'), null, 2)}\n`);
-    writeFileSync(stampFor(staging), `${TINY_GENERATION}:${TINY_SEED}\n`);
-    rmSync(dir, { recursive: true, force: true });
-    try {
-      renameSync(staging, dir);
-    } catch {
-      // Another process put its (identical, deterministic) copy in place first.
-    }
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
-  const ready = readBack();
-  if (!ready) throw new Error(`tiny model generation into ${dir} did not complete`);
-  return ready;
+  });
+  const relativeFiles = JSON.parse(readFileSync(join(dir, 'files.json'), 'utf8')) as Record<string, unknown>;
+  return mapPaths(relativeFiles, (path) => resolve(dir, path));
 }
 
 function mapPaths(value: Record<string, unknown>, map: (path: string) => string): Record<string, unknown> {
