@@ -53,6 +53,8 @@ function addRunOptions(command: Command, defaults: { engines: string; models: st
     .option('--results-dir <dir>', 'where runs are written', 'results')
     .option('--reports-dir <dir>', 'where reports are written', 'reports')
     .option('--no-report', 'do not write the report after the run')
+    .option('--profile <name>', 'take threads, quantisation and engine options from a tuned profile ("vlmbench tune"), e.g. best')
+    .option('--bandwidth', 'measure the memory-bandwidth ceiling first, for the decode roofline in the report')
     .option('--cdp <url>', 'browser targets: attach to a Chromium already running elsewhere (e.g. Chrome on a phone via adb forward), see docs/browser-and-phone.md')
     .option('--resume <run-id>', 'continue an interrupted run without redoing finished cells')
     .option('--quiet', 'no progress output');
@@ -139,7 +141,11 @@ fixtures
 
 program.command('tune').description('sweep each engine\'s threads, quantisation and runtime options with small real runs; write the best as a profile for "run --profile"').option('--engines <ids>', 'engines, comma-separated', 'transformersjs,qvac').option('--models <id>', 'one catalog model id', 'shape-smolvlm2-256m').option('--task <id>', 'caption or ocr', 'caption').option('--fixture <id>', 'fixture id (default: the first of the task)').option('--runs <n>', 'counted runs per configuration', '3').option('--warmup <n>', 'warm-up runs per configuration', '1').option('--max-new-tokens <n>', 'token limit per run', '32').option('--profile <name>', 'profile name or .json path (default under the cache)', 'best').option('--offline', 'never touch the network').action(action((flags: TuneFlags) => tuneCommand(flags)));
 
-program.command('env').description('print the environment fingerprint').action(action(() => envCommand()));
+program
+  .command('env')
+  .description('print the environment fingerprint')
+  .option('--bandwidth', 'also measure memory bandwidth (a triad over buffers much larger than the last-level cache, all cores)')
+  .action(action((flags: { bandwidth?: boolean }) => envCommand(flags)));
 
 program.exitOverride((error) => {
   // commander prints its own one-line message for bad flags; keep its text, use exit code 2.

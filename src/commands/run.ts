@@ -8,6 +8,7 @@ import { readJournal } from '../run/journal.js';
 import { Orchestrator, type RunOptions } from '../run/orchestrator.js';
 import { createProgress } from '../run/progress.js';
 import { DEFAULT_MAX_NEW_TOKENS } from '../tasks.js';
+import { loadProfile } from '../tune/profile.js';
 import { enginePairs, list, parseEngines, parseTargets, parseTasks, positiveInt, seconds } from './options.js';
 
 export interface RunFlags {
@@ -37,6 +38,8 @@ export interface RunFlags {
   resume?: string;
   quiet?: boolean;
   cdp?: string;
+  profile?: string;
+  bandwidth?: boolean;
 }
 
 /** `engine:role=path` pairs, e.g. qvac:gguf=/m/model.gguf,qvac:mmproj=/m/mmproj.gguf. */
@@ -99,6 +102,24 @@ export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
     command,
     resume: flags.resume,
     engineOptions: flags.cdp ? { cdpUrl: flags.cdp } : undefined,
+    bandwidth: Boolean(flags.bandwidth),
+    ...(flags.profile ? profileOptions(flags) : {}),
+  };
+}
+
+/** A tuned profile sets threads, quantisation and engine options, unless a flag says otherwise. */
+function profileOptions(flags: RunFlags): Partial<RunOptions> {
+  let profile: ReturnType<typeof loadProfile>;
+  try {
+    profile = loadProfile(flags.profile as string);
+  } catch (error) {
+    throw new UserError(`--profile ${flags.profile}: ${(error as Error).message}`);
+  }
+  return {
+    ...(flags.threads === undefined && profile.threads !== undefined ? { threads: profile.threads } : {}),
+    ...(flags.quant === undefined && profile.quant ? { quant: profile.quant } : {}),
+    engineOptionsByEngine: profile.engineOptions,
+    profile: { name: flags.profile as string, source: profile.source },
   };
 }
 
@@ -128,6 +149,7 @@ function resumeOptions(flags: RunFlags, command: string): RunOptions {
     imageSplitting: settings.imageSplitting ?? false,
     engineOptions: settings.engineOptions,
     quant: settings.quant,
+    engineOptionsByEngine: settings.engineOptionsByEngine,
     resume: flags.resume,
   };
 }
@@ -154,6 +176,9 @@ export async function runCommand(flags: RunFlags, command: string): Promise<numb
     console.log(`results: ${shown(outcome.resultsPath)} (${counts.ok} ok, ${counts.failed} failed, ${counts.unavailable} unavailable)`);
     if (results.models.some((model) => model.synthetic === 'tiny')) {
       console.log('SYNTHETIC WEIGHTS: tiny random-weight models — timings prove the plumbing only; quality figures mean nothing.');
+    }
+    if (results.models.some((model) => model.synthetic === 'shape')) {
+      console.log('SHAPE-FAITHFUL RANDOM WEIGHTS: speed and memory are real-scale; quality is meaningless.');
     }
     for (const warning of results.warnings ?? []) console.log(`warning: ${warning}`);
     if (flags.report && results.cells.length > 0) {

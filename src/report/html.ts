@@ -25,6 +25,8 @@ import { decodeRateChart, ttftChart } from './charts/speed-bars.js';
 import { memoryChart } from './charts/memory-bars.js';
 import { cellAnchorId, renderClaimsHtml } from '../claims/render.js';
 import { renderFootprintHtml } from '../footprint/render.js';
+import { phaseBars, phasesChart } from './charts/phases.js';
+import { COMPUTE_BOUND_SHARE, decodeRoofline } from './roofline.js';
 import { crossDeviceChart } from './charts/cross-device.js';
 import { colorFor, markerFor, marker } from './charts/svg.js';
 
@@ -280,7 +282,20 @@ function chartsSection(model: ReportModel): string {
       .join('');
     return `<h3>${e(TASK_LABELS[view.task])}${multiRun ? ` <span class="device">on ${e(view.deviceLabel)}</span>` : ''}</h3>${figures || '<p>No successful samples to chart.</p>'}`;
   });
-  return section('charts', 'Charts', blocks.join(''));
+  const phases = model.runs.map((run) => phasesChart(phaseBars(run.results))).filter((svg): svg is string => svg !== null);
+  const phaseFigure = phases.length
+    ? `<h3>Phases</h3>${phases.map((svg) => `<figure class="chart-figure"><figcaption>${e('Where the time goes per request: preprocessing, vision encoding, prefill, decode (hatched = estimated from TTFT and the engine’s own stats)')}</figcaption>${svg}</figure>`).join('')}`
+    : '';
+  const roofline = model.runs.flatMap((run) => decodeRoofline(run.results));
+  const rooflineTable = roofline.length
+    ? '<h3>Decode against the memory-bandwidth roofline</h3>' +
+      table(
+        ['Engine', 'Model', 'Quant', 'Fixture', 'Weights read / token', 'Decode tok/s', 'Achieved GB/s', 'Share of ceiling', 'Reading'],
+        roofline.map((r) => [e(r.engine), e(r.model), e(r.quant), e(r.fixture), e(`${(r.weightBytesPerToken / 1e6).toFixed(1)} MB`), e(r.decodeTokensPerSec.toFixed(1)), e(r.achievedGBps.toFixed(1)), r.share === null ? '–' : e(`${(r.share * 100).toFixed(0)}%`), e(r.note)]),
+      ) +
+      `<p class="note">Weights read per token: every decoder layer and the output head, once per token (KV cache and activations left out, so the share is a floor). "Plausibly compute-bound": under ${COMPUTE_BOUND_SHARE * 100}% of the measured bandwidth ceiling (run with --bandwidth to measure it).</p>`
+    : '';
+  return section('charts', 'Charts', blocks.join('') + phaseFigure + rooflineTable);
 }
 
 function closestReference(references: string[], output: string): string {

@@ -1,6 +1,7 @@
 /** report.md: the report for GitHub (PR comments, README), from the same model as the HTML. */
 import { renderClaimsMarkdown } from '../claims/render.js';
 import { renderFootprintMarkdown } from '../footprint/render.js';
+import { decodeRoofline, rooflineMarkdown } from './roofline.js';
 import { escapeMarkdownCell as cell, escapeMarkdownText as text } from './escape.js';
 import { TASK_LABELS, formatBytes, formatMs, formatNumber, metricLabel, type ReportModel, type TaskView, type VariantTaskFigures } from './model.js';
 
@@ -146,6 +147,9 @@ export function renderMarkdown(model: ReportModel): string {
       );
     }
   }
+
+  const roofline = model.runs.flatMap((run) => decodeRoofline(run.results));
+  if (roofline.length > 0) out.push('## Decode against the memory-bandwidth roofline', '', rooflineMarkdown(roofline), '');
 
   out.push('## Per-fixture detail', '');
   for (const view of model.tasks) {

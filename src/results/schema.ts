@@ -232,6 +232,8 @@ export const SettingsSchema = z.object({
   /** Options passed to every engine's load (e.g. cdpUrl for a remote browser). */
   engineOptions: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   quant: z.record(z.string(), z.string()).optional(),
+  /** Per-engine options (from a tuned profile). */
+  engineOptionsByEngine: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

@@ -12,6 +12,8 @@ import { BUILTIN_FIXTURES_DIR, checkImage, loadManifest, type LoadedFixture } fr
 import { isoNow, nowMs } from '../measure/clock.js';
 import { REPO_ROOT, environmentFingerprint, packageVersion, thermalSnapshot } from '../measure/environment.js';
 import { detectOffline } from '../measure/network.js';
+import { measureBandwidth } from '../measure/bandwidth.js';
+import { tokenBudgetViolation } from '../models/shape/token-budget.js';
 import { processCensus } from '../footprint/census.js';
 import { coldStartFigures } from '../footprint/cold-start.js';
 import { collectFootprint, type FootprintInput } from '../footprint/collect.js';
@@ -61,6 +63,12 @@ export interface RunOptions {
   maxRuns?: number;
   /** Extra options passed to every engine's load (e.g. cdpUrl for browser targets). */
   engineOptions?: Record<string, string | number | boolean>;
+  /** Options for one engine only (a tuned profile's runtime settings). */
+  engineOptionsByEngine?: Record<string, Record<string, string | number | boolean>>;
+  /** The tuned profile the settings came from, recorded so the report can say so. */
+  profile?: { name: string; source: unknown };
+  /** Measure the memory-bandwidth ceiling before the run (for the roofline). */
+  bandwidth?: boolean;
 }
 
 export interface RunOutcome {
@@ -121,6 +129,8 @@ export function settingsFrom(options: RunOptions, fixturesDir: string): Settings
     imageSplitting: options.imageSplitting,
     engineOptions: options.engineOptions,
     quant: options.quant,
+    profile: options.profile?.name,
+    engineOptionsByEngine: options.engineOptionsByEngine,
   };
 }
 
@@ -201,6 +211,11 @@ export class Orchestrator {
       header = newRunHeader(runId, options, { fixtures, manifestSha256, dir });
       // Recorded, not assumed: the claims about working offline read this.
       header.environment.extra = { ...(header.environment.extra ?? {}), network: await detectOffline() };
+      if (options.bandwidth) {
+        this.progress.note('measuring memory bandwidth (triad over buffers far larger than the cache)…');
+        header.environment.extra.memoryBandwidth = await measureBandwidth();
+      }
+      if (options.profile) header.extra = { ...(header.extra ?? {}), profile: options.profile };
     }
 
     this.progress.note(`run ${runId}: journal ${this.journal.path}`);
@@ -285,7 +300,12 @@ export class Orchestrator {
         target: plan.target,
         threads: this.options.threads,
         timeoutMs: this.options.loadTimeoutMs,
-        options: { ...(plan.variant.options ?? {}), ...(this.options.engineOptions ?? {}), imageSplitting: this.options.imageSplitting },
+        options: {
+          ...(plan.variant.options ?? {}),
+          ...(this.options.engineOptions ?? {}),
+          ...(this.options.engineOptionsByEngine?.[plan.engine] ?? {}),
+          imageSplitting: this.options.imageSplitting,
+        },
       });
       if (firstStart && host.coldStart) {
         host.coldStart.loadedAt = nowMs();
@@ -372,6 +392,12 @@ export class Orchestrator {
       const gpuMemoryBytes = (await gpu?.stop()) ?? undefined;
       if (host.coldStart && host.coldStart.firstResultAt === undefined) host.coldStart.firstResultAt = nowMs();
       const sample = { startedAtMs: Math.round(sentAtMs * 1000) / 1000, ...toSample(run), ...(gpuMemoryBytes !== undefined ? { gpuMemoryBytes } : {}) };
+      // Shape-faithful models cannot stop early; a short generation would make their speed figures wrong.
+      const budgetProblem = tokenBudgetViolation(host.plan.entry.synthetic, sample.generatedTokens, decoding.maxNewTokens);
+      if (budgetProblem) {
+        progress.error = budgetProblem;
+        return;
+      }
       this.checkFallback(host, sample);
       if (host.unavailable) return;
       if (counted) {
