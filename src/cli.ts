@@ -2,6 +2,7 @@
 /** Command-line wiring only: parse, call, print, exit code. */
 import { Command, Option } from 'commander';
 import { UserError } from './engines/engine.js';
+import { TOOL_VERSION } from './measure/environment.js';
 import { buildFixturesCommand, listFixturesCommand, listPacksCommand, pullFixturesCommand, verifyFixturesCommand } from './commands/fixtures.js';
 import { listModels, makeTinyCommand, pullModelCommand } from './commands/models.js';
 import { compareCommand, exportCommand, reportCommand } from './commands/report.js';
@@ -62,7 +63,7 @@ function addRunOptions(command: Command, defaults: { engines: string; models: st
 
 const program = new Command('vlmbench')
   .description('SmolVLM2 on transformers.js vs the QVAC SDK: latency, memory and quality on the same fixtures')
-  .version(process.env.npm_package_version ?? '0.1.0')
+  .version(TOOL_VERSION)
   .showSuggestionAfterError();
 
 addRunOptions(program.command('run').description('run the benchmark and write results (and a report)'), { engines: 'transformersjs,qvac', models: 'tiny', runs: '5', warmup: '1' }).action(

@@ -26,6 +26,9 @@ export const REPO_ROOT = (() => {
   return process.cwd();
 })();
 
+/** vlmbench's own version, from its package.json (recorded in every results file). */
+export const TOOL_VERSION: string = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
 function readText(path: string): string | null {
   try {
     return readFileSync(path, 'utf8').trim();

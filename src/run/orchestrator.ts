@@ -10,7 +10,7 @@ import { UserError } from '../engines/engine.js';
 import { ENGINE_INFO, assertEngineId } from '../engines/registry.js';
 import { BUILTIN_FIXTURES_DIR, checkImage, loadManifest, type LoadedFixture } from '../fixtures/manifest.js';
 import { isoNow, nowMs } from '../measure/clock.js';
-import { REPO_ROOT, environmentFingerprint, packageVersion, thermalSnapshot } from '../measure/environment.js';
+import { REPO_ROOT, TOOL_VERSION, environmentFingerprint, packageVersion, thermalSnapshot } from '../measure/environment.js';
 import { detectOffline } from '../measure/network.js';
 import { measureBandwidth } from '../measure/bandwidth.js';
 import { tokenBudgetViolation } from '../models/shape/token-budget.js';
@@ -78,7 +78,6 @@ export interface RunOutcome {
   interrupted: boolean;
 }
 
-const TOOL_VERSION = packageVersion('vlmbench') ?? '0.1.0';
 
 export function newRunId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');

@@ -6,6 +6,7 @@
  * them: its bar is estimated from TTFT (preprocessing, vision encoding and prefill together)
  * and latency − TTFT (decode), and is hatched and labelled as an estimate.
  */
+import { hashName } from '../../models/tiny/rng.js';
 import { median } from '../../stats/index.js';
 import type { Results, Sample } from '../../results/schema.js';
 import { colorFor, fitLabel, linearScale, svgDocument, svgNumber as n, text, xAxis } from './svg.js';
@@ -111,7 +112,9 @@ export function phasesChart(bars: PhaseBar[], title = 'Where the time goes: medi
   const height = plotBottom + 60;
   const total = (bar: PhaseBar) => bar.segments.reduce((sum, s) => sum + s.ms, 0);
   const scale = linearScale(0, Math.max(1, ...bars.map(total)), left, width - right, 6);
-  const hatchId = `phase-hatch-${Math.random().toString(36).slice(2, 8)}`;
+  // Derived from the content, not random: the same results give byte-identical reports, and
+  // two charts on one page (several runs) get different pattern ids.
+  const hatchId = `phase-hatch-${hashName(bars.map((bar) => `${bar.label}|${bar.task}`).join('\n')).toString(16)}`;
   const parts: string[] = [
     `<defs><pattern id="${hatchId}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#fff" stroke-width="2.5"/></pattern></defs>`,
     xAxis(scale, plotBottom, top, 'Median milliseconds per sample, stacked by phase — shorter is better; hatched = estimated'),
