@@ -7,11 +7,13 @@ export function toSample(run: MeasuredRun): Sample {
   const { output } = run;
   const tokens = run.tokenTimesMs;
   const generated = output.generatedTokens;
-  // Decode rate over the streamed tokens after the first: the first token's time is TTFT (prefill).
+  // Decode rate after the first token: the first token's time is TTFT (prefill). The engine's own
+  // token count is used, not the number of streamed pieces: QVAC holds back a token that is not yet
+  // whole UTF-8, so it streams fewer pieces than it decodes.
   const last = tokens[tokens.length - 1];
   const decodeTokensPerSec =
     generated >= 2 && tokens.length >= 2 && last !== undefined && run.ttftMs !== null && last > run.ttftMs
-      ? ((Math.min(generated, tokens.length) - 1) / (last - run.ttftMs)) * 1000
+      ? ((generated - 1) / (last - run.ttftMs)) * 1000
       : null;
   return {
     latencyMs: run.latencyMs,
