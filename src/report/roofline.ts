@@ -13,6 +13,7 @@
  * int8 GEMV), thread synchronisation or per-token framework overhead — sets its pace. The
  * report says "plausibly", because a low share alone cannot tell compute from overhead.
  */
+import { escapeMarkdownCell as cell } from './escape.js';
 import type { ModelRecord, Results } from '../results/schema.js';
 import type { SmolVlmSpec } from '../models/tiny/smolvlm-spec.js';
 import { SMOLVLM2_256M_SHAPE_SPEC, SMOLVLM2_500M_SHAPE_SPEC, SHAPE_VOCAB_SIZE } from '../models/shape/specs.js';
@@ -187,7 +188,7 @@ export function rooflineMarkdown(rows: DecodeRoofline[]): string {
   ];
   for (const row of rows) {
     lines.push(
-      `| ${row.engine} | ${row.model} | ${row.quant} | ${row.fixture} | ${(row.weightBytesPerToken / 1e6).toFixed(1)} MB | ${row.decodeTokensPerSec.toFixed(1)} | ${row.achievedGBps.toFixed(1)} | ${row.share === null ? '—' : `${(row.share * 100).toFixed(0)}%`} | ${row.bound ?? 'no ceiling measured'} |`,
+      `| ${cell(row.engine)} | ${cell(row.model)} | ${cell(row.quant)} | ${cell(row.fixture)} | ${(row.weightBytesPerToken / 1e6).toFixed(1)} MB | ${row.decodeTokensPerSec.toFixed(1)} | ${row.achievedGBps.toFixed(1)} | ${row.share === null ? '—' : `${(row.share * 100).toFixed(0)}%`} | ${row.bound ?? 'no ceiling measured'} |`,
     );
   }
   lines.push('', `Weights read per token: every decoder layer and the output head, once per token (KV cache and activations left out, so the share is a floor). "Plausibly compute-bound": under ${COMPUTE_BOUND_SHARE * 100}% of the measured bandwidth ceiling.`);
