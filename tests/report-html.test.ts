@@ -75,7 +75,9 @@ describe('HTML report', () => {
   it('has the verdicts, failures, charts, gallery, fairness, environment and raw data', () => {
     for (const id of ['verdicts', 'failures', 'results', 'charts', 'gallery', 'fairness', 'environment', 'raw-data']) expect(html).toContain(`<section id="${id}">`);
     expect(html).not.toContain('<section id="cross-device">');
-    expect(html.match(/<svg class="chart"/g)!.length).toBe(10);
+    // five charts per task, plus one phases chart for the run (its crafted samples carry phases)
+    expect(html.match(/<svg class="chart"/g)!.length).toBe(11);
+    expect(html).toContain('Where the time goes per request');
     expect(html).toContain('timeout after 60000 ms | host killed');
     expect(html).toContain(escapeHtml(results.run.command));
     expect(html).toContain(results.fixtures.manifestSha256);
