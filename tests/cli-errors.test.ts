@@ -60,6 +60,21 @@ describe('one-line errors', () => {
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
+  it('an unknown tuning profile names the remedy', async () => {
+    expectOneLineError(await runCli(['run', '--profile', 'no-such-profile', ...dirs], { env: { VLMBENCH_CACHE: join(work, 'cache') } }), /--profile no-such-profile: no tuning profile .* run "vlmbench tune" first/);
+  });
+
+  it('report and compare reject a missing or invalid results file with exit 2', async () => {
+    const invalid = join(work, 'invalid.json');
+    writeFileSync(invalid, JSON.stringify({ schemaVersion: 1, cells: 'nope' }));
+    const report = await runCli(['report', invalid, '--out', join(work, 'report')]);
+    expectOneLineError(report, /invalid\.json is not a valid vlmbench results file/);
+    expect(report.code).toBe(2);
+    const compare = await runCli(['compare', join(work, 'missing.json'), invalid]);
+    expectOneLineError(compare, /missing\.json cannot be read/);
+    expect(compare.code).toBe(2);
+  });
+
   it('--offline with an uncached real model fails fast and names the remedy', async () => {
     const result = await runCli(['run', '--engines', 'transformersjs', '--models', 'smolvlm2-256m', '--offline', ...dirs], { env: { VLMBENCH_CACHE: join(work, 'cache') }, timeoutMs: 60_000 });
     expectOneLineError(result, /not in the cache.*--offline was given.*--models tiny/);

@@ -1,10 +1,10 @@
 /** The device-runner protocol through the real CLI: a malformed post is refused, the reference runner's cells land as remote cells. */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ResultsSchema } from '../src/results/schema.js';
-import { REPO, startCli, tempDir } from './helpers/cli.js';
+import { REPO, runCli, startCli, tempDir } from './helpers/cli.js';
 
 describe('vlmbench device-session', () => {
   it('refuses a malformed post, accepts the reference runner’s cells and writes them as remote cells', async () => {
@@ -41,4 +41,18 @@ describe('vlmbench device-session', () => {
     }
     expect(results.run.complete).toBe(true);
   }, 200_000);
+
+  it('with no runner, gives up after --wait with one line naming the remedy, and writes no results', async () => {
+    const work = tempDir('device-timeout');
+    const result = await runCli(['device-session', '--tasks', 'ocr', '--limit', '1', '--wait', '1', '--results-dir', join(work, 'results')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/no valid cell arrived within 1 s — check that the runner reaches http:\/\/127\.0\.0\.1/);
+    // The session's journal is kept (it has its header), but no results file claims cells that never came.
+    const runs = readdirSync(join(work, 'results'));
+    expect(runs).toHaveLength(1);
+    expect(existsSync(join(work, 'results', runs[0] as string, 'journal.jsonl'))).toBe(true);
+    expect(existsSync(join(work, 'results', runs[0] as string, 'results.json'))).toBe(false);
+    expect(result.stdout).not.toMatch(/results: /);
+  }, 60_000);
 });
