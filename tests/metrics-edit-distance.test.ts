@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../src/stats/rng.js';
 import { characterEditDistance, codePoints, editDistance, levenshteinDistance } from '../src/metrics/edit-distance.js';
 
 /** Textbook full-matrix Levenshtein, the oracle for the optimised one. */
@@ -10,18 +11,6 @@ function naiveDistance(a: readonly number[], b: readonly number[]): number {
     }
   }
   return d[a.length]![b.length]!;
-}
-
-/** Deterministic pseudo-random generator (mulberry32) so failures reproduce. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('Levenshtein distance', () => {
@@ -40,7 +29,7 @@ describe('Levenshtein distance', () => {
   });
 
   it('is symmetric and agrees with a full-matrix oracle on random inputs', () => {
-    const next = random(7);
+    const next = mulberry32(7);
     for (let trial = 0; trial < 300; trial++) {
       const a = Array.from({ length: Math.floor(next() * 12) }, () => Math.floor(next() * 4));
       const b = Array.from({ length: Math.floor(next() * 12) }, () => Math.floor(next() * 4));

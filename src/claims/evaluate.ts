@@ -2,9 +2,10 @@
  * Checks every claim of the ledger against one or more results documents (merged runs,
  * e.g. from several platforms) and gives one verdict per claim.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { UserError } from '../engines/engine.js';
+import { REPO_ROOT } from '../measure/environment.js';
 import type { Results } from '../results/schema.js';
 import { evaluateRule, type Verdict } from './rules.js';
 import { parseLedger, type Ledger } from './schema.js';
@@ -27,15 +28,9 @@ export interface ClaimVerdict {
   runs: string[];
 }
 
-/** claims/ledger.json of the repository, found by walking up from this module (src/ or dist/src/). */
+/** claims/ledger.json of the repository. */
 export function defaultLedgerPath(): string {
-  let dir = import.meta.dirname;
-  for (;;) {
-    const candidate = join(dir, 'claims', 'ledger.json');
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) throw new UserError(`claims/ledger.json not found above ${import.meta.dirname}`);
-    dir = dirname(dir);
-  }
+  return join(REPO_ROOT, 'claims', 'ledger.json');
 }
 
 export function loadLedger(path?: string): Ledger {
