@@ -3,14 +3,24 @@
  * machinery (the orchestrator's HostClient driving the real engine host process and engine
  * module, exactly as a run does) and through a minimal direct call of the library
  * (bench/direct/<engine>.js, which imports transformers.js or @qvac/sdk and nothing of
- * vlmbench). Both sides are child processes of this one, loaded once, and called alternately
- * (ABBA order), each call timed here from request to reply. It prints, per engine, the ratio
- * of medians harness / direct with its 95% bootstrap CI (compareSamples). Target: ≤ 1.02.
+ * vlmbench). Both sides are child processes of this one, called alternately (ABBA order), each
+ * call timed here from request to reply. It prints, per engine, the ratio of medians
+ * harness / direct with its 95% bootstrap CI. Target: ≤ 1.02.
+ *
+ * Why sessions: an A/A run here (two identical direct children, 16 rounds each) gave ratios of
+ * 0.959, 1.010 and 0.978 in three fresh process pairs, with tight rounds inside each. A process
+ * keeps its luck (memory layout, page placement) for its whole life, so rounds of one process
+ * pair cannot resolve 2%. Each session therefore starts a fresh host and a fresh direct child and
+ * gives one ratio of medians; sessions are blocks, as fixtures are in a run's cross-fixture
+ * comparison, so the figure is their geometric mean with a bootstrap CI over sessions and a
+ * Wilcoxon signed-rank p (compareAcrossFixtures). The spread between process pairs is counted;
+ * drift inside a session is paired out by ABBA order.
  *
  * Run: `npm run bench:overhead -- [--model shape-smolvlm2-256m] [--engines transformersjs,qvac]
- *       [--rounds 8] [--max-new-tokens 32] [--threads N]`
+ *       [--sessions 16] [--rounds 4] [--warmup 1] [--max-new-tokens 32] [--threads N] [--out FILE.json]`
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,32 +31,46 @@ import { environmentFingerprint, REPO_ROOT } from '../src/measure/environment.js
 import { catalogEntry, variantFor } from '../src/models/catalog.js';
 import { resolveVariant } from '../src/models/resolve.js';
 import { HostClient } from '../src/run/host-client.js';
-import { compareSamples, median, type PairComparison } from '../src/stats/index.js';
+import { compareAcrossFixtures, median, type FixtureSetComparison } from '../src/stats/index.js';
 import { TASK_PROMPTS, decodingFor } from '../src/tasks.js';
 
 export interface OverheadOptions {
   model: string;
   engines: string[];
+  /** Fresh process pairs (one host, one direct child) per engine. */
+  sessions: number;
+  /** Counted ABBA rounds per session. */
   rounds: number;
+  /** Uncounted rounds at the start of each session (both sides), so first-call costs stay out. */
+  warmupRounds: number;
   maxNewTokens: number;
   threads: number;
   fixtureId?: string;
   log?: (line: string) => void;
 }
 
-export interface EngineOverhead {
-  engine: string;
-  quant: string;
+/** One fresh process pair's counted rounds; index i of each array belongs to round i. */
+export interface OverheadSession {
   harnessMs: number[];
   directMs: number[];
   /** The host's own latency for each harness call (inside the engine module): the rest is IPC and host bookkeeping. */
   hostReportedMs: number[];
   /** The direct child's own time inside the library call. */
   directInsideMs: number[];
-  /** median(harness) / median(direct): 1.00 means no overhead. */
+  /** median(harness) / median(direct) within this session. */
   ratio: number;
+}
+
+export interface EngineOverhead {
+  engine: string;
+  quant: string;
+  sessions: OverheadSession[];
+  /** Geometric mean over sessions of median(harness) / median(direct); 1.00 means no overhead. */
+  ratio: number;
+  /** 95% bootstrap CI of that geometric mean, over sessions. */
   ratioCi95: [number, number] | null;
-  comparison: PairComparison;
+  /** The blocked comparison behind both (per-session ratios, Wilcoxon p). */
+  comparison: FixtureSetComparison;
 }
 
 /** A direct-call child: load once, then one reply per run message. */
@@ -76,6 +100,8 @@ class DirectChild {
   }
 }
 
+const pooled = (sessions: OverheadSession[], pick: (session: OverheadSession) => number[]): number[] => sessions.flatMap(pick);
+
 export async function measureOverhead(options: OverheadOptions): Promise<EngineOverhead[]> {
   const log = options.log ?? ((line: string) => console.log(line));
   ensureQvacConfig(); // the direct QVAC child inherits the same quiet SDK config as the host
@@ -88,49 +114,64 @@ export async function measureOverhead(options: OverheadOptions): Promise<EngineO
     const variant = variantFor(entry, engine);
     if (!variant) throw new Error(`model ${options.model} has no ${engine} variant`);
     const { model } = await resolveVariant(entry, variant, { offline: true });
-    const host = new HostClient(`overhead-${engine}`);
-    const direct = new DirectChild(engine);
-    try {
-      const loadRequest: LoadRequest = { model, target: 'cpu', threads: options.threads, timeoutMs: 600_000, options: { imageSplitting: false } };
-      await host.load(engine, loadRequest);
-      await direct.request(engine === 'qvac' ? { type: 'load', gguf: model.files.gguf, mmproj: model.files.mmproj } : { type: 'load', dir: model.files.dir, dtype: model.quant, threads: options.threads }, 'loaded');
-      const request: RunRequest = { fixtureId: fixture.id, task: 'caption', imagePath: fixture.imagePath, prompt: TASK_PROMPTS.caption, decoding: decodingFor('caption', options.maxNewTokens) };
-      const hostReportedMs: number[] = [];
-      const directInsideMs: number[] = [];
-      const runHarness = async (): Promise<number> => {
-        const started = performance.now();
-        const measured = await host.run(request, 600_000);
-        const elapsed = performance.now() - started;
-        hostReportedMs.push(measured.latencyMs);
-        return elapsed;
-      };
-      const runDirect = async (): Promise<number> => {
-        const started = performance.now();
-        const reply = await direct.request({ type: 'run', imagePath: fixture.imagePath, prompt: request.prompt, maxNewTokens: options.maxNewTokens }, 'ran');
-        const elapsed = performance.now() - started;
-        directInsideMs.push(Number(reply.insideMs));
-        return elapsed;
-      };
-      await runHarness();
-      await runDirect();
-      hostReportedMs.length = 0;
-      directInsideMs.length = 0;
-      const harnessMs: number[] = [];
-      const directMs: number[] = [];
-      for (let round = 0; round < options.rounds; round++) {
-        // ABBA: each side goes first equally often, so drift and cache warmth cancel.
-        const order = round % 2 === 0 ? (['h', 'd'] as const) : (['d', 'h'] as const);
-        for (const side of order) (side === 'h' ? harnessMs : directMs).push(side === 'h' ? await runHarness() : await runDirect());
-        log(`  ${engine} round ${round + 1}/${options.rounds}: harness ${harnessMs.at(-1)?.toFixed(0)} ms, direct ${directMs.at(-1)?.toFixed(0)} ms`);
+    const loadRequest: LoadRequest = { model, target: 'cpu', threads: options.threads, timeoutMs: 600_000, options: { imageSplitting: false } };
+    const directLoad = engine === 'qvac' ? { type: 'load', gguf: model.files.gguf, mmproj: model.files.mmproj } : { type: 'load', dir: model.files.dir, dtype: model.quant, threads: options.threads };
+    const request: RunRequest = { fixtureId: fixture.id, task: 'caption', imagePath: fixture.imagePath, prompt: TASK_PROMPTS.caption, decoding: decodingFor('caption', options.maxNewTokens) };
+    // Both sides, in every session, must do the same work, or the ratio compares different things.
+    let firstCount: { side: string; tokens: number } | null = null;
+    const sameWork = (side: string, tokens: number): void => {
+      firstCount ??= { side, tokens };
+      if (tokens !== firstCount.tokens) throw new Error(`${engine}: ${side} generated ${tokens} tokens but ${firstCount.side} generated ${firstCount.tokens}; the two calls do not do the same work`);
+    };
+    const sessions: OverheadSession[] = [];
+    for (let sessionIndex = 0; sessionIndex < options.sessions; sessionIndex++) {
+      const session: OverheadSession = { harnessMs: [], directMs: [], hostReportedMs: [], directInsideMs: [], ratio: Number.NaN };
+      // Which side starts (and loads) first alternates too, so neither always gets the fresher page cache.
+      const harnessFirst = sessionIndex % 2 === 0;
+      const host = new HostClient(`overhead-${engine}`);
+      const direct = new DirectChild(engine);
+      try {
+        const loads = [() => host.load(engine, loadRequest), () => direct.request(directLoad, 'loaded')];
+        for (const load of harnessFirst ? loads : [...loads].reverse()) await load();
+        const runHarness = async (counted: boolean): Promise<void> => {
+          const started = performance.now();
+          const measured = await host.run(request, 600_000);
+          const elapsed = performance.now() - started;
+          sameWork('vlmbench', measured.output.generatedTokens);
+          if (!counted) return;
+          session.harnessMs.push(elapsed);
+          session.hostReportedMs.push(measured.latencyMs);
+        };
+        const runDirect = async (counted: boolean): Promise<void> => {
+          const started = performance.now();
+          const reply = await direct.request({ type: 'run', imagePath: fixture.imagePath, prompt: request.prompt, maxNewTokens: options.maxNewTokens }, 'ran');
+          const elapsed = performance.now() - started;
+          sameWork('direct', Number(reply.generatedTokens));
+          if (!counted) return;
+          session.directMs.push(elapsed);
+          session.directInsideMs.push(Number(reply.insideMs));
+        };
+        for (let round = 0; round < options.warmupRounds + options.rounds; round++) {
+          const counted = round >= options.warmupRounds;
+          // ABBA: each side goes first equally often, so drift and cache warmth cancel.
+          const harnessNow = (round % 2 === 0) === harnessFirst;
+          const order = harnessNow ? [runHarness, runDirect] : [runDirect, runHarness];
+          for (const call of order) await call(counted);
+        }
+      } finally {
+        await host.shutdown().catch(() => host.kill());
+        await direct.close();
       }
-      const comparison = compareSamples(directMs, harnessMs, { labelA: 'direct', labelB: 'vlmbench', unit: 'ms' });
-      const ratio = median(harnessMs) / median(directMs);
-      // compareSamples orients its ratio as A's advantage (B/A for latency): exactly harness / direct here.
-      out.push({ engine, quant: model.quant, harnessMs, directMs, hostReportedMs, directInsideMs, ratio, ratioCi95: comparison.ratioCi95, comparison });
-    } finally {
-      await host.shutdown().catch(() => host.kill());
-      await direct.close();
+      session.ratio = median(session.harnessMs) / median(session.directMs);
+      sessions.push(session);
+      log(`  ${engine} session ${sessionIndex + 1}/${options.sessions}: median harness ${median(session.harnessMs).toFixed(0)} ms, direct ${median(session.directMs).toFixed(0)} ms, ratio ${session.ratio.toFixed(3)}`);
     }
+    // Latency, lower is better: each block's ratio is median(b) / median(a) = harness / direct.
+    const comparison = compareAcrossFixtures(
+      sessions.map((session) => ({ a: session.directMs, b: session.harnessMs })),
+      { labelA: 'direct', labelB: 'vlmbench', lowerIsBetter: true },
+    );
+    out.push({ engine, quant: model.quant, sessions, ratio: comparison.geometricMeanRatio, ratioCi95: comparison.ratioCi95, comparison });
   }
   return out;
 }
@@ -146,21 +187,42 @@ async function main(): Promise<void> {
   const options: OverheadOptions = {
     model: argValue(args, '--model') ?? 'shape-smolvlm2-256m',
     engines: (argValue(args, '--engines') ?? 'transformersjs,qvac').split(','),
-    rounds: Number(argValue(args, '--rounds') ?? 8),
+    sessions: Number(argValue(args, '--sessions') ?? 16),
+    rounds: Number(argValue(args, '--rounds') ?? 4),
+    warmupRounds: Number(argValue(args, '--warmup') ?? 1),
     maxNewTokens: Number(argValue(args, '--max-new-tokens') ?? 32),
     threads: Number(argValue(args, '--threads') ?? cores),
     fixtureId: argValue(args, '--fixture'),
   };
+  for (const [flag, value, least] of [['--sessions', options.sessions, 2], ['--rounds', options.rounds, 2], ['--warmup', options.warmupRounds, 0]] as const) {
+    if (!(Number.isInteger(value) && value >= least)) throw new Error(`${flag} must be an integer ≥ ${least}, got ${argValue(args, flag)}`);
+  }
   const startLoad = loadavg();
-  console.log(`harness overhead on ${options.model}, ${options.rounds} interleaved rounds, ${options.maxNewTokens} tokens, ${options.threads} threads; ${new Date().toISOString()}, load average ${startLoad.map((v) => v.toFixed(2)).join(' ')}`);
+  console.log(
+    `harness overhead on ${options.model}: ${options.sessions} sessions (fresh process pairs) × ${options.rounds} ABBA rounds after ${options.warmupRounds} warm-up, ${options.maxNewTokens} tokens, ${options.threads} threads; ${new Date().toISOString()}, load average ${startLoad.map((v) => v.toFixed(2)).join(' ')}`,
+  );
   const results = await measureOverhead(options);
   for (const result of results) {
-    const ci = result.ratioCi95 ? `[${result.ratioCi95[0].toFixed(3)}, ${result.ratioCi95[1].toFixed(3)}]` : '(CI needs ≥ 2 samples)';
+    const { sessions } = result;
+    const ci = result.ratioCi95 ? `[${result.ratioCi95[0].toFixed(3)}, ${result.ratioCi95[1].toFixed(3)}]` : '(CI needs ≥ 2 sessions)';
     const verdict = result.ratioCi95 && result.ratioCi95[1] <= 1.02 ? 'within the 1.02 target' : result.ratio <= 1.02 ? 'median within 1.02, CI not conclusive' : 'ABOVE the 1.02 target';
-    const ipcMs = median(result.harnessMs.map((ms, i) => ms - (result.hostReportedMs[i] ?? ms)));
-    const directIpcMs = median(result.directMs.map((ms, i) => ms - (result.directInsideMs[i] ?? ms)));
-    console.log(`${result.engine} ${result.quant}: inside the call: vlmbench engine module ${median(result.hostReportedMs).toFixed(0)} ms vs direct ${median(result.directInsideMs).toFixed(0)} ms; IPC + bookkeeping: vlmbench host ${ipcMs.toFixed(1)} ms vs direct child ${directIpcMs.toFixed(1)} ms`);
-    console.log(`${result.engine} ${result.quant}: vlmbench / direct = ${result.ratio.toFixed(3)} 95% CI ${ci} (medians ${median(result.harnessMs).toFixed(0)} ms vs ${median(result.directMs).toFixed(0)} ms, n=${result.harnessMs.length} each) — ${verdict}`);
+    const harness = pooled(sessions, (s) => s.harnessMs);
+    const direct = pooled(sessions, (s) => s.directMs);
+    const inside = median(pooled(sessions, (s) => s.hostReportedMs));
+    const directInside = median(pooled(sessions, (s) => s.directInsideMs));
+    const ipcMs = median(sessions.flatMap((s) => s.harnessMs.map((ms, i) => ms - (s.hostReportedMs[i] ?? ms))));
+    const directIpcMs = median(sessions.flatMap((s) => s.directMs.map((ms, i) => ms - (s.directInsideMs[i] ?? ms))));
+    console.log(`${result.engine} ${result.quant}: per-session ratios ${sessions.map((s) => s.ratio.toFixed(3)).join(' ')}`);
+    console.log(`${result.engine} ${result.quant}: inside the call: vlmbench engine module ${inside.toFixed(0)} ms vs direct ${directInside.toFixed(0)} ms; IPC + bookkeeping: vlmbench host ${ipcMs.toFixed(1)} ms vs direct child ${directIpcMs.toFixed(1)} ms`);
+    const p = result.comparison.pValue === null ? '' : `, Wilcoxon p=${result.comparison.pValue.toFixed(3)}`;
+    console.log(
+      `${result.engine} ${result.quant}: vlmbench / direct = ${result.ratio.toFixed(3)} 95% CI ${ci} (geometric mean over ${sessions.length} sessions${p}; all calls: medians ${median(harness).toFixed(0)} ms vs ${median(direct).toFixed(0)} ms, n=${harness.length} each) — ${verdict}`,
+    );
+  }
+  const out = argValue(args, '--out');
+  if (out) {
+    writeFileSync(out, `${JSON.stringify({ measuredAt: new Date().toISOString(), options, loadAverage: { start: startLoad, end: loadavg() }, results }, null, 2)}\n`);
+    console.log(`raw measurements: ${out}`);
   }
   console.log(`load average at the end: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
 }

@@ -1,0 +1,38 @@
+/**
+ * bench:overhead's machinery on the tiny models: both engines are driven through a vlmbench host
+ * and through their direct-call child, the same number of rounds each, doing the same work, and
+ * the ratio comes with a CI that resamples whole sessions. Behaviour only: the figures themselves are the benchmark's.
+ */
+import { describe, expect, it } from 'vitest';
+import { measureOverhead } from '../bench/overhead.js';
+
+describe('bench:overhead', () => {
+  it('times both sides of each engine in interleaved rounds and in fresh process pairs, and gives a ratio with a CI over sessions', async () => {
+    const results = await measureOverhead({
+      model: 'tiny-smolvlm',
+      engines: ['transformersjs', 'qvac'],
+      sessions: 2,
+      rounds: 2,
+      warmupRounds: 1,
+      maxNewTokens: 8,
+      threads: 1,
+      fixtureId: 'scene-01',
+      log: () => {},
+    });
+    expect(results.map((result) => result.engine)).toEqual(['transformersjs', 'qvac']);
+    for (const result of results) {
+      expect(result.sessions).toHaveLength(2);
+      for (const session of result.sessions) {
+        expect(session.harnessMs).toHaveLength(2);
+        expect(session.directMs).toHaveLength(2);
+        // Timed from outside, each call includes the time the engine code reported for itself.
+        for (const [index, ms] of session.harnessMs.entries()) expect(ms).toBeGreaterThanOrEqual(session.hostReportedMs[index] as number);
+        for (const [index, ms] of session.directMs.entries()) expect(ms).toBeGreaterThanOrEqual(session.directInsideMs[index] as number);
+        expect(session.ratio).toBeGreaterThan(0);
+      }
+      expect(Number.isFinite(result.ratio) && result.ratio > 0).toBe(true);
+      const [low, high] = result.ratioCi95 as [number, number];
+      expect(low).toBeLessThanOrEqual(high);
+    }
+  }, 240_000);
+});
