@@ -11,7 +11,7 @@
  * - a model's peak memory lives in the worker, whose VmHWM spans its life, so unload closes the
  *   worker and waits for its PID to go: each model gets a fresh worker.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 
 import { packageVersion } from '../measure/environment.js';
@@ -188,14 +188,31 @@ function rawStats(stats: CompletionStats | undefined): Record<string, number | s
   return out;
 }
 
+/**
+ * Image sizes by path and file identity. The size is read inside the timed run (after the
+ * completion), so a cell's warm-up pays for it once and its counted runs do not.
+ */
+const dimensionsByImage = new Map<string, { width: number; height: number } | null>();
+
 async function imageDimensions(path: string): Promise<{ width: number; height: number } | null> {
+  let key = path;
   try {
-    const sharp = (await import('sharp')).default;
-    const meta = await sharp(path).metadata();
-    return meta.width && meta.height ? { width: meta.width, height: meta.height } : null;
+    const stat = statSync(path);
+    key = `${path}\0${stat.size}\0${stat.mtimeMs}`;
   } catch {
     return null;
   }
+  if (dimensionsByImage.has(key)) return dimensionsByImage.get(key) ?? null;
+  let size: { width: number; height: number } | null = null;
+  try {
+    const sharp = (await import('sharp')).default;
+    const meta = await sharp(path).metadata();
+    size = meta.width && meta.height ? { width: meta.width, height: meta.height } : null;
+  } catch {
+    size = null;
+  }
+  dimensionsByImage.set(key, size);
+  return size;
 }
 
 export function createQvacEngine(): Engine {
