@@ -10,7 +10,7 @@ import type { ModelRecord } from '../results/schema.js';
 import { modelCacheDir } from './cache.js';
 import type { CatalogEntry, EngineVariant } from './catalog.js';
 import { downloadRepoFiles, type DownloadOptions } from './download.js';
-import { listFiles, sha256File } from './hash.js';
+import { listFiles, sha256FileRemembered } from './hash.js';
 import { ensureTiny } from './tiny/index.js';
 import { ensureShapePart, type ShapeQuant } from './shape/index.js';
 
@@ -28,10 +28,10 @@ async function describeFiles(files: Record<string, string>): Promise<ModelRecord
       for (const relative of listFiles(path)) {
         if (relative.startsWith('.vlmbench') || relative === 'files.json') continue;
         const full = join(path, relative);
-        out.push({ role: `${role}/${relative}`, path: full, bytes: statSync(full).size, sha256: await sha256File(full) });
+        out.push({ role: `${role}/${relative}`, path: full, bytes: statSync(full).size, sha256: await sha256FileRemembered(full) });
       }
     } else {
-      out.push({ role, path, bytes: statSync(path).size, sha256: await sha256File(path) });
+      out.push({ role, path, bytes: statSync(path).size, sha256: await sha256FileRemembered(path) });
     }
   }
   return out;
