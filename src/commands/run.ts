@@ -5,7 +5,7 @@ import { UserError, type TargetId, type TaskId } from '../engines/engine.js';
 import { BUILTIN_FIXTURES_DIR } from '../fixtures/manifest.js';
 import { defaultThreads } from '../measure/environment.js';
 import { readJournal } from '../run/journal.js';
-import { Orchestrator, type RunOptions } from '../run/orchestrator.js';
+import { optionsFromSettings, Orchestrator, type RunOptions } from '../run/orchestrator.js';
 import { createProgress } from '../run/progress.js';
 import { DEFAULT_MAX_NEW_TOKENS } from '../tasks.js';
 import { loadProfile } from '../tune/profile.js';
@@ -127,29 +127,11 @@ function profileOptions(flags: RunFlags): Partial<RunOptions> {
 function resumeOptions(flags: RunFlags, command: string): RunOptions {
   const resultsRoot = resolve(flags.resultsDir);
   const journal = readJournal(join(resultsRoot, flags.resume as string, 'journal.jsonl'));
-  const settings = journal.header.run.settings;
   return {
     ...runOptionsFrom(flags, command),
-    engines: settings.engines,
-    models: settings.models,
-    targets: settings.targets,
-    tasks: settings.tasks,
-    fixturesDir: settings.fixturesDir,
+    ...optionsFromSettings(journal.header.run.settings),
     fixtureIds: journal.header.fixtures.items.map((item) => item.id),
     limitPerTask: undefined,
-    runs: settings.runs,
-    warmup: settings.warmup,
-    minTimeMs: settings.minTimeMs,
-    threads: settings.threads,
-    maxNewTokens: settings.maxNewTokens as Record<TaskId, number>,
-    timeoutMs: settings.timeoutMs,
-    scheduling: settings.scheduling,
-    cooldownMs: settings.cooldownMs,
-    offline: settings.offline,
-    imageSplitting: settings.imageSplitting ?? false,
-    engineOptions: settings.engineOptions,
-    quant: settings.quant,
-    engineOptionsByEngine: settings.engineOptionsByEngine,
     resume: flags.resume,
   };
 }

@@ -133,6 +133,37 @@ export function settingsFrom(options: RunOptions, fixturesDir: string): Settings
   };
 }
 
+/** The settings-derived fields of RunOptions: the inverse of settingsFrom. */
+export type OptionsFromSettings = Omit<RunOptions, 'fixtureIds' | 'limitPerTask' | 'loadTimeoutMs' | 'localPaths' | 'resultsRoot' | 'command' | 'resume' | 'maxRuns' | 'profile' | 'bandwidth'>;
+
+/**
+ * What --resume re-runs with: the recorded settings turned back into options, kept beside
+ * settingsFrom so that a new setting is added to both at once (tests/resume-settings.test.ts
+ * round-trips them). The profile's name is not needed back: the journal header keeps it.
+ */
+export function optionsFromSettings(settings: Settings): OptionsFromSettings {
+  return {
+    engines: settings.engines,
+    models: settings.models,
+    targets: settings.targets,
+    tasks: settings.tasks,
+    fixturesDir: settings.fixturesDir,
+    runs: settings.runs,
+    warmup: settings.warmup,
+    minTimeMs: settings.minTimeMs,
+    threads: settings.threads,
+    maxNewTokens: settings.maxNewTokens as Record<TaskId, number>,
+    timeoutMs: settings.timeoutMs,
+    scheduling: settings.scheduling,
+    cooldownMs: settings.cooldownMs,
+    offline: settings.offline,
+    imageSplitting: settings.imageSplitting ?? false,
+    engineOptions: settings.engineOptions,
+    quant: settings.quant,
+    engineOptionsByEngine: settings.engineOptionsByEngine,
+  };
+}
+
 /** The fixtures a run covers: the manifest (hash-checked) filtered by task, ids and --limit. */
 export async function selectFixtures(
   options: Pick<RunOptions, 'fixturesDir' | 'tasks' | 'fixtureIds' | 'limitPerTask'>,
