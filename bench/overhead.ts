@@ -17,7 +17,7 @@
  * drift inside a session is paired out by ABBA order.
  *
  * Run: `npm run bench:overhead -- [--model shape-smolvlm2-256m] [--engines transformersjs,qvac]
- *       [--sessions 16] [--rounds 4] [--warmup 1] [--max-new-tokens 32] [--threads N] [--out FILE.json]`
+ *       [--sessions 16] [--rounds 4] [--warmup 3] [--max-new-tokens 32] [--threads N] [--out FILE.json]`
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -189,7 +189,7 @@ async function main(): Promise<void> {
     engines: (argValue(args, '--engines') ?? 'transformersjs,qvac').split(','),
     sessions: Number(argValue(args, '--sessions') ?? 16),
     rounds: Number(argValue(args, '--rounds') ?? 4),
-    warmupRounds: Number(argValue(args, '--warmup') ?? 1),
+    warmupRounds: Number(argValue(args, '--warmup') ?? 3),
     maxNewTokens: Number(argValue(args, '--max-new-tokens') ?? 32),
     threads: Number(argValue(args, '--threads') ?? cores),
     fixtureId: argValue(args, '--fixture'),
