@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runOptionsFrom } from '../src/commands/run.js';
 import { REPO_ROOT } from '../src/measure/environment.js';
-import { Orchestrator } from '../src/run/orchestrator.js';
+import { DEFAULT_HOST_WARMUP, Orchestrator } from '../src/run/orchestrator.js';
 import { createProgress } from '../src/run/progress.js';
 import type { Results } from '../src/results/schema.js';
 import { benchmarkMetrics } from './metrics.bench.js';
@@ -45,6 +45,7 @@ const quickstartFlags = (resultsDir: string) => ({
   tasks: 'caption,ocr',
   runs: '3',
   warmup: '1',
+  hostWarmup: String(DEFAULT_HOST_WARMUP),
   timeout: '120',
   loadTimeout: '600',
   scheduling: 'interleaved',

@@ -7,6 +7,7 @@ import { buildFixturesCommand, listFixturesCommand, listPacksCommand, pullFixtur
 import { listModels, makeTinyCommand, pullModelCommand } from './commands/models.js';
 import { compareCommand, exportCommand, reportCommand } from './commands/report.js';
 import { runCommand, type RunFlags } from './commands/run.js';
+import { DEFAULT_HOST_WARMUP } from './run/orchestrator.js';
 import { envCommand } from './commands/env.js';
 import { deviceSessionCommand, type DeviceFlags } from './commands/device.js';
 import { makeShapeCommand } from './commands/shape.js';
@@ -40,6 +41,7 @@ function addRunOptions(command: Command, defaults: { engines: string; models: st
     .option('--limit <n>', 'at most n fixtures per task')
     .option('--runs <n>', 'counted runs per cell', defaults.runs)
     .option('--warmup <n>', 'warm-up runs per cell (never counted)', defaults.warmup)
+    .option('--host-warmup <n>', 'extra warm-up runs after each model load, on its first fixture', String(DEFAULT_HOST_WARMUP))
     .option('--min-time <s>', 'keep running until the counted runs of a cell add up to this many seconds')
     .option('--threads <n>', 'threads for every engine (default: physical cores)')
     .option('--max-new-tokens <n>', 'token limit, or task=n pairs (default caption=48,ocr=96)')

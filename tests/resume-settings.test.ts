@@ -16,6 +16,7 @@ const recorded: Settings = SettingsSchema.parse({
   fixturesDir: '/somewhere/fixtures',
   runs: 7,
   warmup: 3,
+  hostWarmup: 4,
   minTimeMs: 1234,
   threads: 5,
   maxNewTokens: { caption: 48, ocr: 96 },

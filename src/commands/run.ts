@@ -21,6 +21,7 @@ export interface RunFlags {
   limit?: string;
   runs: string;
   warmup: string;
+  hostWarmup: string;
   minTime?: string;
   threads?: string;
   maxNewTokens?: string;
@@ -87,6 +88,7 @@ export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
     limitPerTask: flags.limit !== undefined ? positiveInt('--limit', flags.limit) : undefined,
     runs: positiveInt('--runs', flags.runs),
     warmup: positiveInt('--warmup', flags.warmup, { allowZero: true }),
+    hostWarmup: positiveInt('--host-warmup', flags.hostWarmup, { allowZero: true }),
     minTimeMs: flags.minTime !== undefined ? seconds('--min-time', flags.minTime) : undefined,
     threads: flags.threads !== undefined ? positiveInt('--threads', flags.threads) : defaultThreads(),
     maxNewTokens: parseMaxTokens(flags.maxNewTokens, tasks),

@@ -96,6 +96,7 @@ function compareSettings(list: DifferenceList, base: Results, head: Results): vo
   list.compare('settings.threads', 'settings', baseSettings.threads, headSettings.threads);
   list.compare('settings.runs', 'settings', baseSettings.runs, headSettings.runs);
   list.compare('settings.warmup', 'settings', baseSettings.warmup, headSettings.warmup);
+  list.compare('settings.hostWarmup', 'settings', baseSettings.hostWarmup ?? 0, headSettings.hostWarmup ?? 0);
   list.compare('settings.minTimeMs', 'settings', baseSettings.minTimeMs, headSettings.minTimeMs);
   list.compare('settings.cooldownMs', 'settings', baseSettings.cooldownMs, headSettings.cooldownMs);
   list.compareRecords('settings.maxNewTokens', 'settings', baseSettings.maxNewTokens, headSettings.maxNewTokens);

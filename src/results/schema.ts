@@ -219,6 +219,8 @@ export const SettingsSchema = z.object({
   fixturesDir: z.string(),
   runs: z.number().int().nonnegative(),
   warmup: z.number().int().nonnegative(),
+  /** Extra warm-up runs after each load, on the host's first fixture (absent in older runs: none). */
+  hostWarmup: z.number().int().nonnegative().optional(),
   minTimeMs: z.number().nonnegative().optional(),
   threads: z.number().int().positive(),
   maxNewTokens: z.record(z.string(), z.number().int().positive()),

@@ -44,6 +44,8 @@ export interface RunOptions {
   limitPerTask?: number;
   runs: number;
   warmup: number;
+  /** Extra uncounted runs by a freshly loaded host on its first fixture, before that cell's own warm-up. */
+  hostWarmup: number;
   minTimeMs?: number;
   threads: number;
   maxNewTokens: Record<TaskId, number>;
@@ -70,6 +72,14 @@ export interface RunOptions {
   /** Measure the memory-bandwidth ceiling before the run (for the roofline). */
   bandwidth?: boolean;
 }
+
+/**
+ * Warm-up a freshly loaded host gets before its first cell's own warm-up. With the shape-faithful
+ * 256M model, transformers.js's 2nd and 3rd calls after a load ran 5–30% slower than its 4th and
+ * later (bench:overhead sessions, 2026-11-24); QVAC's did not. One warm-up per cell is enough
+ * once a host has settled, so the extra runs are paid once per load, not once per cell.
+ */
+export const DEFAULT_HOST_WARMUP = 2;
 
 export interface RunOutcome {
   results: Results;
@@ -118,6 +128,7 @@ export function settingsFrom(options: RunOptions, fixturesDir: string): Settings
     fixturesDir,
     runs: options.runs,
     warmup: options.warmup,
+    hostWarmup: options.hostWarmup,
     minTimeMs: options.minTimeMs,
     threads: options.threads,
     maxNewTokens: options.maxNewTokens,
@@ -150,6 +161,8 @@ export function optionsFromSettings(settings: Settings): OptionsFromSettings {
     fixturesDir: settings.fixturesDir,
     runs: settings.runs,
     warmup: settings.warmup,
+    // Runs recorded before this setting existed had no extra warm-up after a load.
+    hostWarmup: settings.hostWarmup ?? 0,
     minTimeMs: settings.minTimeMs,
     threads: settings.threads,
     maxNewTokens: settings.maxNewTokens as Record<TaskId, number>,
@@ -521,8 +534,12 @@ export class Orchestrator {
     const imageProblem = await checkImage(fixture.imagePath);
     if (imageProblem) for (const progress of cells.values()) progress.error = `fixture image: ${imageProblem}`;
 
-    for (let w = 0; w < this.options.warmup; w++) {
-      for (const host of hosts) if (!this.interrupted) await this.measureOne(host, fixture, cells.get(host) as CellProgress, false);
+    // A host that has just loaded settles first (hostWarmup); hosts still alternate, so the
+    // extra runs of one do not run while another is being timed.
+    const warmupsFor = (host: LiveHost): number => this.options.warmup + (host.cellsSinceLoad === 0 ? this.options.hostWarmup : 0);
+    const mostWarmups = Math.max(0, ...hosts.map(warmupsFor));
+    for (let w = 0; w < mostWarmups; w++) {
+      for (const host of hosts) if (!this.interrupted && w < warmupsFor(host)) await this.measureOne(host, fixture, cells.get(host) as CellProgress, false);
     }
     // Interleaved: A, B, A, B… on the same fixture, so drift (heat, other load) hits both alike.
     const start = nowMs();

@@ -18,7 +18,7 @@ import type { TaskId } from '../engines/engine.js';
 import { BUILTIN_FIXTURES_DIR } from '../fixtures/manifest.js';
 import { environmentFingerprint } from '../measure/environment.js';
 import { catalogEntry } from '../models/catalog.js';
-import { Orchestrator, type RunOptions } from '../run/orchestrator.js';
+import { DEFAULT_HOST_WARMUP, Orchestrator, type RunOptions } from '../run/orchestrator.js';
 import type { Progress } from '../run/progress.js';
 import { median } from '../stats/index.js';
 import type { EngineBest, OptionValue, TuneProfile, TuneTrial } from './profile.js';
@@ -101,6 +101,7 @@ async function measure(engine: string, config: Config, options: TuneOptions, res
     limitPerTask: options.fixtureId ? undefined : 1,
     runs: options.runs,
     warmup: options.warmup,
+    hostWarmup: DEFAULT_HOST_WARMUP,
     threads: config.threads,
     maxNewTokens: { caption: options.maxNewTokens, ocr: options.maxNewTokens },
     timeoutMs: 300_000,
@@ -199,7 +200,7 @@ export async function tune(options: TuneOptions): Promise<TuneProfile> {
     task: options.task,
     fixture: options.fixtureId ?? '(first fixture of the task)',
     maxNewTokens: options.maxNewTokens,
-    objective: `median end-to-end latency per sample over ${options.runs} counted runs after ${options.warmup} warm-up, one fixture, coordinate descent one knob at a time`,
+    objective: `median end-to-end latency per sample over ${options.runs} counted runs after ${options.warmup + DEFAULT_HOST_WARMUP} warm-up (each configuration loads afresh), one fixture, coordinate descent one knob at a time`,
     best,
     notSwept,
     trials,
