@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { cacheRoot } from './cache.js';
 
@@ -41,6 +41,8 @@ export async function sha256FileRemembered(path: string): Promise<string> {
   if (remembered && remembered.size === stat.size && remembered.mtimeMs === stat.mtimeMs && remembered.ino === stat.ino) return remembered.sha256;
   const sha256 = await sha256File(absolute);
   const memo = readMemo();
+  // Entries for files that are gone (a deleted model, a test's scratch copy) would only pile up.
+  for (const remembered of Object.keys(memo)) if (!existsSync(remembered)) delete memo[remembered];
   memo[absolute] = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, sha256 };
   try {
     mkdirSync(dirname(memoPath()), { recursive: true });
