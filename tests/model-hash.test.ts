@@ -1,5 +1,5 @@
-/** Model files are hashed once per (path, size, mtime, inode), and again as soon as any of them changes. */
-import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+/** Model files are hashed once per (path, size, mtime, inode), and again as soon as any of them changes; gone files leave the memo. */
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -37,5 +37,15 @@ describe('remembered sha256', () => {
     (planted[file] as { sha256: string }).sha256 = 'planted';
     writeFileSync(join(work, 'cache', 'sha256-memo.json'), JSON.stringify(planted));
     expect(await sha256FileRemembered(file)).toBe('planted');
+
+    // Entries for files that are gone are dropped at the next write.
+    const scratch = join(work, 'scratch.bin');
+    writeFileSync(scratch, 'scratch');
+    await sha256FileRemembered(scratch);
+    rmSync(scratch);
+    writeFileSync(file, 'third content');
+    await sha256FileRemembered(file);
+    const pruned = JSON.parse(readFileSync(join(work, 'cache', 'sha256-memo.json'), 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(pruned)).toEqual([file]);
   });
 });
