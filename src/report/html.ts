@@ -12,7 +12,9 @@ import {
   formatBytes,
   formatMs,
   formatNumber,
+  metricHeading,
   metricLabel,
+  showsQuality,
   type GalleryItem,
   type ReportModel,
   type TaskView,
@@ -211,15 +213,9 @@ function summaryRow(f: VariantTaskFigures, metricNames: string[], showQuality: b
   ];
 }
 
-function showsQuality(view: TaskView): boolean {
-  return view.metricNames.length > 0 && view.variants.some((f) => !f.qualityHidden);
-}
-
 function metricHeader(view: TaskView, name: string): string {
-  const figure = view.variants[0]?.quality.find((q) => q.name === name);
-  const label = figure?.label ?? name;
-  const direction = figure ? (figure.higherIsBetter ? '↑' : '↓') : '';
-  return `${e(label)} ${direction}${name === view.headlineMetric ? ' <span class="headline">headline</span>' : ''}`;
+  const { label, direction, headline } = metricHeading(view, name);
+  return `${e(label)} ${direction}${headline ? ' <span class="headline">headline</span>' : ''}`;
 }
 
 /** Run-level warnings (thermal drift, outputs that changed between samples): shown, never buried. */

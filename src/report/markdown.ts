@@ -3,7 +3,7 @@ import { renderClaimsMarkdown } from '../claims/render.js';
 import { renderFootprintMarkdown } from '../footprint/render.js';
 import { decodeRoofline, rooflineMarkdown } from './roofline.js';
 import { escapeMarkdownCell as cell, escapeMarkdownText as text } from './escape.js';
-import { TASK_LABELS, formatBytes, formatMs, formatNumber, metricLabel, type ReportModel, type TaskView, type VariantTaskFigures } from './model.js';
+import { TASK_LABELS, formatBytes, formatMs, formatNumber, metricHeading, metricLabel, showsQuality, type ReportModel, type TaskView, type VariantTaskFigures } from './model.js';
 
 function mdTable(headers: string[], rows: string[][]): string {
   return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -24,8 +24,7 @@ function qualityCell(f: VariantTaskFigures, name: string): string {
 }
 
 function summaryTable(view: TaskView): string {
-  const showQuality = view.metricNames.length > 0 && view.variants.some((f) => !f.qualityHidden);
-  const metrics = showQuality ? view.metricNames : [];
+  const metrics = showsQuality(view) ? view.metricNames : [];
   const headers = [
     'Engine · model',
     'Cells ok/failed/unavail.',
@@ -36,8 +35,8 @@ function summaryTable(view: TaskView): string {
     'Peak RSS host',
     'Peak RSS worker',
     ...metrics.map((m) => {
-      const figure = view.variants[0]?.quality.find((q) => q.name === m);
-      return cell(`${figure?.label ?? m}${figure ? (figure.higherIsBetter ? ' ↑' : ' ↓') : ''}${m === view.headlineMetric ? ' (headline)' : ''}`);
+      const { label, direction, headline } = metricHeading(view, m);
+      return cell(`${label}${direction ? ` ${direction}` : ''}${headline ? ' (headline)' : ''}`);
     }),
   ];
   const rows = view.variants.map((f) => [

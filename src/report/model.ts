@@ -259,6 +259,17 @@ export function metricLabel(name: string): string {
   return METRIC_INFO[name]?.label ?? name;
 }
 
+/** Quality columns appear when the task has metrics and some variant's quality means something (not shape-faithful weights). */
+export function showsQuality(view: TaskView): boolean {
+  return view.metricNames.length > 0 && view.variants.some((f) => !f.qualityHidden);
+}
+
+/** A metric column's heading, for every report format: its label, which way is better, and whether it is the headline. */
+export function metricHeading(view: TaskView, name: string): { label: string; direction: '↑' | '↓' | ''; headline: boolean } {
+  const figure = view.variants[0]?.quality.find((q) => q.name === name);
+  return { label: figure?.label ?? name, direction: figure ? (figure.higherIsBetter ? '↑' : '↓') : '', headline: name === view.headlineMetric };
+}
+
 export function metricHigherIsBetter(name: string): boolean {
   const info = METRIC_INFO[name];
   if (info) return info.higherIsBetter;
