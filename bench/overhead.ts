@@ -7,8 +7,8 @@
  * call timed here from request to reply. It prints, per engine, the ratio of medians
  * harness / direct with its 95% bootstrap CI. Target: ≤ 1.02.
  *
- * Why sessions: an A/A run here (two identical direct children, 16 rounds each) gave ratios of
- * 0.959, 1.010 and 0.978 in three fresh process pairs, with tight rounds inside each. A process
+ * Why sessions: with `--control` the vlmbench side becomes a second, identical direct child; on
+ * the 2-core VM this was written on, 8 such sessions gave ratios from 0.889 to 1.048. A process
  * keeps its luck (memory layout, page placement) for its whole life, so rounds of one process
  * pair cannot resolve 2%. Each session therefore starts a fresh host and a fresh direct child and
  * gives one ratio of medians; sessions are blocks, as fixtures are in a run's cross-fixture
@@ -17,7 +17,7 @@
  * drift inside a session is paired out by ABBA order.
  *
  * Run: `npm run bench:overhead -- [--model shape-smolvlm2-256m] [--engines transformersjs,qvac]
- *       [--sessions 16] [--rounds 4] [--warmup 3] [--max-new-tokens 32] [--threads N] [--out FILE.json]`
+ *       [--sessions 16] [--rounds 4] [--warmup 3] [--max-new-tokens 32] [--threads N] [--control] [--out FILE.json]`
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -46,6 +46,11 @@ export interface OverheadOptions {
   maxNewTokens: number;
   threads: number;
   fixtureId?: string;
+  /**
+   * A/A control: the vlmbench side is replaced by a second direct child, so the ratio shows the
+   * spread this machine puts between two identical processes (the noise floor), not overhead.
+   */
+  control?: boolean;
   log?: (line: string) => void;
 }
 
@@ -64,6 +69,8 @@ export interface OverheadSession {
 export interface EngineOverhead {
   engine: string;
   quant: string;
+  /** True when both sides were direct children (--control). */
+  control: boolean;
   sessions: OverheadSession[];
   /** Geometric mean over sessions of median(harness) / median(direct); 1.00 means no overhead. */
   ratio: number;
@@ -100,6 +107,42 @@ class DirectChild {
   }
 }
 
+/** One side of a session: a process that loads once and then answers timed calls. */
+interface Side {
+  load(): Promise<void>;
+  /** One call; insideMs is the side's own time for it, tokens what it generated. */
+  call(): Promise<{ insideMs: number; tokens: number }>;
+  close(): Promise<void>;
+}
+
+function hostSide(engine: string, loadRequest: LoadRequest, request: RunRequest): Side {
+  const host = new HostClient(`overhead-${engine}`);
+  return {
+    load: async () => {
+      await host.load(engine, loadRequest);
+    },
+    call: async () => {
+      const measured = await host.run(request, 600_000);
+      return { insideMs: measured.latencyMs, tokens: measured.output.generatedTokens };
+    },
+    close: () => host.shutdown().catch(() => host.kill()),
+  };
+}
+
+function directSide(engine: string, loadMessage: Record<string, unknown>, runMessage: Record<string, unknown>): Side {
+  const direct = new DirectChild(engine);
+  return {
+    load: async () => {
+      await direct.request(loadMessage, 'loaded');
+    },
+    call: async () => {
+      const reply = await direct.request(runMessage, 'ran');
+      return { insideMs: Number(reply.insideMs), tokens: Number(reply.generatedTokens) };
+    },
+    close: () => direct.close(),
+  };
+}
+
 const pooled = (sessions: OverheadSession[], pick: (session: OverheadSession) => number[]): number[] => sessions.flatMap(pick);
 
 export async function measureOverhead(options: OverheadOptions): Promise<EngineOverhead[]> {
@@ -128,38 +171,31 @@ export async function measureOverhead(options: OverheadOptions): Promise<EngineO
       const session: OverheadSession = { harnessMs: [], directMs: [], hostReportedMs: [], directInsideMs: [], ratio: Number.NaN };
       // Which side starts (and loads) first alternates too, so neither always gets the fresher page cache.
       const harnessFirst = sessionIndex % 2 === 0;
-      const host = new HostClient(`overhead-${engine}`);
-      const direct = new DirectChild(engine);
+      const directRun = { type: 'run', imagePath: fixture.imagePath, prompt: request.prompt, maxNewTokens: options.maxNewTokens };
+      const harness = options.control ? directSide(engine, directLoad, directRun) : hostSide(engine, loadRequest, request);
+      const direct = directSide(engine, directLoad, directRun);
+      const harnessLabel = options.control ? 'second direct child' : 'vlmbench';
       try {
-        const loads = [() => host.load(engine, loadRequest), () => direct.request(directLoad, 'loaded')];
-        for (const load of harnessFirst ? loads : [...loads].reverse()) await load();
-        const runHarness = async (counted: boolean): Promise<void> => {
+        for (const side of harnessFirst ? [harness, direct] : [direct, harness]) await side.load();
+        const timed = async (side: Side, label: string, counted: boolean, into: number[], insideInto: number[]): Promise<void> => {
           const started = performance.now();
-          const measured = await host.run(request, 600_000);
+          const { insideMs, tokens } = await side.call();
           const elapsed = performance.now() - started;
-          sameWork('vlmbench', measured.output.generatedTokens);
+          sameWork(label, tokens);
           if (!counted) return;
-          session.harnessMs.push(elapsed);
-          session.hostReportedMs.push(measured.latencyMs);
-        };
-        const runDirect = async (counted: boolean): Promise<void> => {
-          const started = performance.now();
-          const reply = await direct.request({ type: 'run', imagePath: fixture.imagePath, prompt: request.prompt, maxNewTokens: options.maxNewTokens }, 'ran');
-          const elapsed = performance.now() - started;
-          sameWork('direct', Number(reply.generatedTokens));
-          if (!counted) return;
-          session.directMs.push(elapsed);
-          session.directInsideMs.push(Number(reply.insideMs));
+          into.push(elapsed);
+          insideInto.push(insideMs);
         };
         for (let round = 0; round < options.warmupRounds + options.rounds; round++) {
           const counted = round >= options.warmupRounds;
+          const runHarness = () => timed(harness, harnessLabel, counted, session.harnessMs, session.hostReportedMs);
+          const runDirect = () => timed(direct, 'direct', counted, session.directMs, session.directInsideMs);
           // ABBA: each side goes first equally often, so drift and cache warmth cancel.
           const harnessNow = (round % 2 === 0) === harnessFirst;
-          const order = harnessNow ? [runHarness, runDirect] : [runDirect, runHarness];
-          for (const call of order) await call(counted);
+          for (const call of harnessNow ? [runHarness, runDirect] : [runDirect, runHarness]) await call();
         }
       } finally {
-        await host.shutdown().catch(() => host.kill());
+        await harness.close();
         await direct.close();
       }
       session.ratio = median(session.harnessMs) / median(session.directMs);
@@ -171,7 +207,7 @@ export async function measureOverhead(options: OverheadOptions): Promise<EngineO
       sessions.map((session) => ({ a: session.directMs, b: session.harnessMs })),
       { labelA: 'direct', labelB: 'vlmbench', lowerIsBetter: true },
     );
-    out.push({ engine, quant: model.quant, sessions, ratio: comparison.geometricMeanRatio, ratioCi95: comparison.ratioCi95, comparison });
+    out.push({ engine, quant: model.quant, control: options.control === true, sessions, ratio: comparison.geometricMeanRatio, ratioCi95: comparison.ratioCi95, comparison });
   }
   return out;
 }
@@ -193,19 +229,22 @@ async function main(): Promise<void> {
     maxNewTokens: Number(argValue(args, '--max-new-tokens') ?? 32),
     threads: Number(argValue(args, '--threads') ?? cores),
     fixtureId: argValue(args, '--fixture'),
+    control: args.includes('--control'),
   };
   for (const [flag, value, least] of [['--sessions', options.sessions, 2], ['--rounds', options.rounds, 2], ['--warmup', options.warmupRounds, 0]] as const) {
     if (!(Number.isInteger(value) && value >= least)) throw new Error(`${flag} must be an integer ≥ ${least}, got ${argValue(args, flag)}`);
   }
   const startLoad = loadavg();
   console.log(
-    `harness overhead on ${options.model}: ${options.sessions} sessions (fresh process pairs) × ${options.rounds} ABBA rounds after ${options.warmupRounds} warm-up, ${options.maxNewTokens} tokens, ${options.threads} threads; ${new Date().toISOString()}, load average ${startLoad.map((v) => v.toFixed(2)).join(' ')}`,
+    `${options.control ? 'A/A control (a second direct child in place of vlmbench)' : 'harness overhead'} on ${options.model}: ${options.sessions} sessions (fresh process pairs) × ${options.rounds} ABBA rounds after ${options.warmupRounds} warm-up, ${options.maxNewTokens} tokens, ${options.threads} threads; ${new Date().toISOString()}, load average ${startLoad.map((v) => v.toFixed(2)).join(' ')}`,
   );
   const results = await measureOverhead(options);
   for (const result of results) {
     const { sessions } = result;
     const ci = result.ratioCi95 ? `[${result.ratioCi95[0].toFixed(3)}, ${result.ratioCi95[1].toFixed(3)}]` : '(CI needs ≥ 2 sessions)';
-    const verdict = result.ratioCi95 && result.ratioCi95[1] <= 1.02 ? 'within the 1.02 target' : result.ratio <= 1.02 ? 'median within 1.02, CI not conclusive' : 'ABOVE the 1.02 target';
+    const verdict = result.control
+      ? 'the spread between two identical processes, not overhead'
+      : result.ratioCi95 && result.ratioCi95[1] <= 1.02 ? 'within the 1.02 target' : result.ratio <= 1.02 ? 'median within 1.02, CI not conclusive' : 'ABOVE the 1.02 target';
     const harness = pooled(sessions, (s) => s.harnessMs);
     const direct = pooled(sessions, (s) => s.directMs);
     const inside = median(pooled(sessions, (s) => s.hostReportedMs));
@@ -213,10 +252,11 @@ async function main(): Promise<void> {
     const ipcMs = median(sessions.flatMap((s) => s.harnessMs.map((ms, i) => ms - (s.hostReportedMs[i] ?? ms))));
     const directIpcMs = median(sessions.flatMap((s) => s.directMs.map((ms, i) => ms - (s.directInsideMs[i] ?? ms))));
     console.log(`${result.engine} ${result.quant}: per-session ratios ${sessions.map((s) => s.ratio.toFixed(3)).join(' ')}`);
-    console.log(`${result.engine} ${result.quant}: inside the call: vlmbench engine module ${inside.toFixed(0)} ms vs direct ${directInside.toFixed(0)} ms; IPC + bookkeeping: vlmbench host ${ipcMs.toFixed(1)} ms vs direct child ${directIpcMs.toFixed(1)} ms`);
+    const [module, host] = result.control ? ['second direct child', 'second direct child'] : ['vlmbench engine module', 'vlmbench host'];
+    console.log(`${result.engine} ${result.quant}: inside the call: ${module} ${inside.toFixed(0)} ms vs direct ${directInside.toFixed(0)} ms; IPC + bookkeeping: ${host} ${ipcMs.toFixed(1)} ms vs direct child ${directIpcMs.toFixed(1)} ms`);
     const p = result.comparison.pValue === null ? '' : `, Wilcoxon p=${result.comparison.pValue.toFixed(3)}`;
     console.log(
-      `${result.engine} ${result.quant}: vlmbench / direct = ${result.ratio.toFixed(3)} 95% CI ${ci} (geometric mean over ${sessions.length} sessions${p}; all calls: medians ${median(harness).toFixed(0)} ms vs ${median(direct).toFixed(0)} ms, n=${harness.length} each) — ${verdict}`,
+      `${result.engine} ${result.quant}: ${result.control ? 'direct / direct' : 'vlmbench / direct'} = ${result.ratio.toFixed(3)} 95% CI ${ci} (geometric mean over ${sessions.length} sessions${p}; all calls: medians ${median(harness).toFixed(0)} ms vs ${median(direct).toFixed(0)} ms, n=${harness.length} each) — ${verdict}`,
     );
   }
   const out = argValue(args, '--out');

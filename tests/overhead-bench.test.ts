@@ -20,6 +20,7 @@ describe('bench:overhead', () => {
       log: () => {},
     });
     expect(results.map((result) => result.engine)).toEqual(['transformersjs', 'qvac']);
+    expect(results.every((result) => !result.control)).toBe(true);
     for (const result of results) {
       expect(result.sessions).toHaveLength(2);
       for (const session of result.sessions) {
@@ -34,5 +35,23 @@ describe('bench:overhead', () => {
       const [low, high] = result.ratioCi95 as [number, number];
       expect(low).toBeLessThanOrEqual(high);
     }
+  }, 240_000);
+
+  it('--control puts a second direct child where vlmbench was, and says so', async () => {
+    const [result] = await measureOverhead({
+      model: 'tiny-smolvlm',
+      engines: ['transformersjs'],
+      sessions: 2,
+      rounds: 2,
+      warmupRounds: 1,
+      maxNewTokens: 8,
+      threads: 1,
+      fixtureId: 'scene-01',
+      control: true,
+      log: () => {},
+    });
+    expect(result?.control).toBe(true);
+    expect(result?.sessions).toHaveLength(2);
+    for (const session of result?.sessions ?? []) expect(session.harnessMs).toHaveLength(2);
   }, 240_000);
 });
