@@ -75,9 +75,10 @@ export interface RunOptions {
 
 /**
  * Warm-up a freshly loaded host gets before its first cell's own warm-up. With the shape-faithful
- * 256M model, transformers.js's 2nd and 3rd calls after a load ran 5–30% slower than its 4th and
- * later (bench:overhead sessions, 2026-11-24); QVAC's did not. One warm-up per cell is enough
- * once a host has settled, so the extra runs are paid once per load, not once per cell.
+ * 256M model, transformers.js's 2nd call after a load ran 14–46% slower than its 4th and 5th, and
+ * its 3rd up to 17% (32 processes of a bench:overhead run with 1 warm-up, 2026-11-24); QVAC's did
+ * not. One warm-up per cell is enough once a host has settled, so the extra runs are paid once
+ * per load, not once per cell.
  */
 export const DEFAULT_HOST_WARMUP = 2;
 
