@@ -143,6 +143,18 @@ function directSide(engine: string, loadMessage: Record<string, unknown>, runMes
   };
 }
 
+/**
+ * Both sides, in every session, must do the same work, or the ratio compares different things:
+ * the returned check throws as soon as a call generates a different number of tokens than the first.
+ */
+export function sameWorkCheck(engine: string): (side: string, tokens: number) => void {
+  let firstCount: { side: string; tokens: number } | null = null;
+  return (side, tokens) => {
+    firstCount ??= { side, tokens };
+    if (tokens !== firstCount.tokens) throw new Error(`${engine}: ${side} generated ${tokens} tokens but ${firstCount.side} generated ${firstCount.tokens}; the two calls do not do the same work`);
+  };
+}
+
 const pooled = (sessions: OverheadSession[], pick: (session: OverheadSession) => number[]): number[] => sessions.flatMap(pick);
 
 export async function measureOverhead(options: OverheadOptions): Promise<EngineOverhead[]> {
@@ -160,12 +172,7 @@ export async function measureOverhead(options: OverheadOptions): Promise<EngineO
     const loadRequest: LoadRequest = { model, target: 'cpu', threads: options.threads, timeoutMs: 600_000, options: { imageSplitting: false } };
     const directLoad = engine === 'qvac' ? { type: 'load', gguf: model.files.gguf, mmproj: model.files.mmproj } : { type: 'load', dir: model.files.dir, dtype: model.quant, threads: options.threads };
     const request: RunRequest = { fixtureId: fixture.id, task: 'caption', imagePath: fixture.imagePath, prompt: TASK_PROMPTS.caption, decoding: decodingFor('caption', options.maxNewTokens) };
-    // Both sides, in every session, must do the same work, or the ratio compares different things.
-    let firstCount: { side: string; tokens: number } | null = null;
-    const sameWork = (side: string, tokens: number): void => {
-      firstCount ??= { side, tokens };
-      if (tokens !== firstCount.tokens) throw new Error(`${engine}: ${side} generated ${tokens} tokens but ${firstCount.side} generated ${firstCount.tokens}; the two calls do not do the same work`);
-    };
+    const sameWork = sameWorkCheck(engine);
     const sessions: OverheadSession[] = [];
     for (let sessionIndex = 0; sessionIndex < options.sessions; sessionIndex++) {
       const session: OverheadSession = { harnessMs: [], directMs: [], hostReportedMs: [], directInsideMs: [], ratio: Number.NaN };

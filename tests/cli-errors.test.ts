@@ -33,6 +33,7 @@ describe('one-line errors', () => {
     expectOneLineError(await runCli(['run', '--runs', 'five', ...dirs]), /--runs must be a positive whole number, got "five"/);
     expectOneLineError(await runCli(['run', '--targets', 'tpu', ...dirs]), /--targets: unknown value "tpu"/);
     expectOneLineError(await runCli(['run', '--threads', '0', ...dirs]), /--threads must be a positive whole number/);
+    expectOneLineError(await runCli(['run', '--host-warmup', '-1', ...dirs]), /--host-warmup must be a non-negative whole number, got "-1"/);
   });
 
   it('a missing image in a fixture manifest names the fixture and the remedy', async () => {

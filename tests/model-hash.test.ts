@@ -48,4 +48,14 @@ describe('remembered sha256', () => {
     const pruned = JSON.parse(readFileSync(join(work, 'cache', 'sha256-memo.json'), 'utf8')) as Record<string, unknown>;
     expect(Object.keys(pruned)).toEqual([file]);
   });
+
+  it('still gives the right hash when the memo cannot be written', async () => {
+    const blocker = join(work, 'not-a-folder');
+    writeFileSync(blocker, 'a file where the cache folder should be');
+    process.env.VLMBENCH_CACHE = join(blocker, 'cache');
+    const file = join(work, 'other.bin');
+    writeFileSync(file, 'unwritable memo');
+    expect(await sha256FileRemembered(file)).toBe(sha('unwritable memo'));
+    process.env.VLMBENCH_CACHE = join(work, 'cache');
+  });
 });

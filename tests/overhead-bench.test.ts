@@ -4,9 +4,26 @@
  * the ratio comes with a CI that resamples whole sessions. Behaviour only: the figures themselves are the benchmark's.
  */
 import { describe, expect, it } from 'vitest';
-import { measureOverhead } from '../bench/overhead.js';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { measureOverhead, sameWorkCheck } from '../bench/overhead.js';
 
 describe('bench:overhead', () => {
+  it('refuses a session whose two sides generated different numbers of tokens', () => {
+    const sameWork = sameWorkCheck('transformersjs');
+    sameWork('vlmbench', 32);
+    sameWork('direct', 32);
+    expect(() => sameWork('direct', 31)).toThrow(/direct generated 31 tokens but vlmbench generated 32/);
+  });
+
+  it('refuses too few sessions or rounds before it loads anything', () => {
+    for (const [flag, value] of [['--sessions', '1'], ['--rounds', 'x'], ['--warmup', '-1']]) {
+      const run = spawnSync(process.execPath, [join('dist', 'bench', 'overhead.js'), flag as string, value as string], { encoding: 'utf8', timeout: 30_000 });
+      expect(run.status, run.stderr).toBe(1);
+      expect(run.stderr).toContain(`bench:overhead failed: ${flag} must be an integer`);
+    }
+  });
+
   it('times both sides of each engine in interleaved rounds and in fresh process pairs, and gives a ratio with a CI over sessions', async () => {
     const results = await measureOverhead({
       model: 'tiny-smolvlm',
