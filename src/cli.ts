@@ -60,6 +60,7 @@ function addRunOptions(command: Command, defaults: { engines: string; models: st
     .option('--bandwidth', 'measure the memory-bandwidth ceiling first, for the decode roofline in the report')
     .option('--cdp <url>', 'browser targets: attach to a Chromium already running elsewhere (e.g. Chrome on a phone via adb forward), see docs/browser-and-phone.md')
     .option('--resume <run-id>', 'continue an interrupted run without redoing finished cells')
+    .option('--noise-band <fraction>', 'noise band of ratio verdicts, e.g. 0.05 or 5% (default 5%; see docs/verdicts.md)')
     .option('--quiet', 'no progress output');
 }
 
@@ -97,7 +98,8 @@ program
   .argument('<results...>', 'results.json files (several machines make a cross-device report)')
   .option('--out <dir>', 'output folder (default reports/<run-id>)')
   .option('--title <text>', 'report title')
-  .action(action((files: string[], flags: { out?: string; title?: string }) => reportCommand(files, flags)));
+  .option('--noise-band <fraction>', 'noise band of ratio verdicts, e.g. 0.05 or 5% (default: the run\'s setting, else 5%; see docs/verdicts.md)')
+  .action(action((files: string[], flags: { out?: string; title?: string; noiseBand?: string }) => reportCommand(files, flags)));
 
 program
   .command('compare')

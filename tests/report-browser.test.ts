@@ -79,7 +79,7 @@ if (!hasChromium) {
       expect(verdicts).toContain('transformersjs');
       expect(verdicts).toContain('qvac');
       expect(verdicts).toMatch(/faster than/);
-      expect(await page.locator('#verdicts li.verdict').count()).toBe(6);
+      expect(await page.locator('#verdicts li.verdict').count()).toBe(10);
 
       const galleryIds = await page.locator('#gallery article.fixture').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-fixture-id')));
       expect(galleryIds.sort()).toEqual(fixtureIds({ hostile: true }).sort());
@@ -108,7 +108,7 @@ if (!hasChromium) {
 
     it('writes a summary.json that validates against its schema', async () => {
       const summary = SummaryJsonSchema.parse(JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8')));
-      expect(summary.verdicts.length).toBe(6);
+      expect(summary.verdicts.length).toBe(10);
     });
 
     it('the embed fragment does not restyle its host page', async () => {
@@ -141,7 +141,7 @@ if (!hasChromium) {
       await page.evaluate((html) => {
         document.getElementById('slot')!.innerHTML = html;
       }, fragment);
-      expect(await page.locator('.vlmbench-embed table tbody tr').count()).toBe(6);
+      expect(await page.locator('.vlmbench-embed table tbody tr').count()).toBe(10);
       expect(await page.locator('.vlmbench-embed a').getAttribute('href')).toBe('report.html');
       const after = await snapshot();
       expect(after).toEqual(before);

@@ -28,6 +28,7 @@ const recorded: Settings = SettingsSchema.parse({
   engineOptions: { cdpUrl: 'http://127.0.0.1:9222' },
   quant: { transformersjs: 'fp32' },
   engineOptionsByEngine: { transformersjs: { graphOptimizationLevel: 'extended' } },
+  noiseBand: 0.07,
 });
 
 describe('resume settings', () => {

@@ -9,7 +9,7 @@ import { optionsFromSettings, Orchestrator, type RunOptions } from '../run/orche
 import { createProgress } from '../run/progress.js';
 import { DEFAULT_MAX_NEW_TOKENS } from '../tasks.js';
 import { loadProfile } from '../tune/profile.js';
-import { enginePairs, list, parseEngines, parseTargets, parseTasks, positiveInt, seconds } from './options.js';
+import { enginePairs, list, noiseBand, parseEngines, parseTargets, parseTasks, positiveInt, seconds } from './options.js';
 
 export interface RunFlags {
   engines: string;
@@ -41,6 +41,7 @@ export interface RunFlags {
   cdp?: string;
   profile?: string;
   bandwidth?: boolean;
+  noiseBand?: string;
 }
 
 /** `engine:role=path` pairs, e.g. qvac:gguf=/m/model.gguf,qvac:mmproj=/m/mmproj.gguf. */
@@ -105,6 +106,7 @@ export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
     resume: flags.resume,
     engineOptions: flags.cdp ? { cdpUrl: flags.cdp } : undefined,
     bandwidth: Boolean(flags.bandwidth),
+    ...(flags.noiseBand !== undefined ? { noiseBand: noiseBand('--noise-band', flags.noiseBand) } : {}),
     ...(flags.profile ? profileOptions(flags) : {}),
   };
 }

@@ -17,7 +17,7 @@ export const SummaryVerdictSchema = z.object({
   runId: z.string(),
   device: z.string(),
   task: TaskSchema,
-  aspect: z.enum(['speed', 'quality', 'memory']),
+  aspect: z.enum(['speed', 'ttft', 'decode', 'memory', 'quality']),
   contenders: z.array(z.string()),
   winner: z.string().nullable(),
   winnerVariant: z.string().nullable(),
@@ -31,6 +31,24 @@ export const SummaryVerdictSchema = z.object({
   pValue: FiniteNumber.optional(),
   n: z.number().int().nonnegative(),
   fixtures: z.array(z.string()),
+  /** What the weights behind the verdict are: `tiny` verdicts are never judged, `shape` ones are labelled. */
+  weights: z.enum(['real', 'shape', 'tiny']),
+  /** The noise band in force: relative for ratio aspects (0.05 = ±5%), absolute metric points for quality. */
+  band: FiniteNumber.optional(),
+  /** The replication unit (`process` with run --processes ≥ 2, else `fixture`) and how many. */
+  unit: z.enum(['process', 'fixture']).optional(),
+  units: z.number().int().nonnegative().optional(),
+  /** Processes per contender that measured the figures. */
+  processes: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]).optional(),
+  /** The statistic the ratio is computed from. */
+  statistic: z.string().optional(),
+  /** Each contender's figure (contender order) whose ratio or difference the verdict states, and its unit. */
+  figures: z.tuple([FiniteNumber, FiniteNumber]).optional(),
+  figureUnit: z.string().optional(),
+  /** Process-to-process spread in words; null with one process per engine. */
+  spread: z.string().nullable().optional(),
+  /** Settings that differ between the contenders. */
+  caveats: z.array(z.string()),
 });
 
 const MetricSummarySchema = z.object({ p50: FiniteNumber, p90: FiniteNumber, n: z.number().int().nonnegative() }).nullable();
@@ -141,6 +159,14 @@ export function buildSummaryJson(model: ReportModel): SummaryJson {
         ...(finite(v.pValue) !== undefined ? { pValue: finite(v.pValue) } : {}),
         n: v.n,
         fixtures: v.fixtures,
+        weights: v.weights,
+        ...(finite(v.band) !== undefined ? { band: v.band } : {}),
+        ...(v.unit ? { unit: v.unit, units: v.units ?? 0 } : {}),
+        ...(v.processes ? { processes: v.processes } : {}),
+        ...(v.statistic ? { statistic: v.statistic } : {}),
+        ...(v.figures && v.figures.every(Number.isFinite) ? { figures: v.figures, figureUnit: v.figureUnit } : {}),
+        ...(v.spread !== undefined ? { spread: v.spread } : {}),
+        caveats: v.caveats,
       };
     }),
     engines: uniqueBy(

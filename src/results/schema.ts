@@ -33,6 +33,18 @@ const RawStats = z.record(z.string(), z.union([z.number(), z.string()]));
 
 /** One counted (or warm-up) run of a cell, measured by the host's clock. */
 export const SampleSchema = z.object({
+  /**
+   * Which fresh engine process measured this sample (0-based round of `run --processes N`);
+   * absent in runs with one process per engine. Processes, not samples, are the replication unit
+   * of speed and memory verdicts (src/verdict/units.ts).
+   */
+  process: z.number().int().nonnegative().optional(),
+  /**
+   * `accuracy`: the one run per fixture that gives the output scored for quality (its timing is
+   * kept but never enters a speed or memory verdict). `performance`: a repeated timing run.
+   * Absent in single-pass runs, whose samples serve both.
+   */
+  pass: z.enum(['accuracy', 'performance']).optional(),
   /** When the orchestrator sent this run, in ms since the run started: shows the schedule (interleaving) and drift. */
   startedAtMs: z.number().nonnegative().optional(),
   latencyMs: z.number().nonnegative(),
@@ -229,6 +241,8 @@ export const SettingsSchema = z.object({
   cooldownMs: z.number().nonnegative().optional(),
   offline: z.boolean(),
   profile: z.string().optional(),
+  /** The noise band δ of ratio verdicts (0.05 = ±5%; src/verdict/band.ts); absent: the default. */
+  noiseBand: z.number().positive().optional(),
   /** transformers.js image splitting (SmolVLM's tiling); off keeps one frame per image. */
   imageSplitting: z.boolean().optional(),
   /** Options passed to every engine's load (e.g. cdpUrl for a remote browser). */

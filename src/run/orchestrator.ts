@@ -71,6 +71,8 @@ export interface RunOptions {
   profile?: { name: string; source: unknown };
   /** Measure the memory-bandwidth ceiling before the run (for the roofline). */
   bandwidth?: boolean;
+  /** The noise band of the run's ratio verdicts (src/verdict/band.ts); absent: the default. */
+  noiseBand?: number;
 }
 
 /**
@@ -142,6 +144,7 @@ export function settingsFrom(options: RunOptions, fixturesDir: string): Settings
     quant: options.quant,
     profile: options.profile?.name,
     engineOptionsByEngine: options.engineOptionsByEngine,
+    noiseBand: options.noiseBand,
   };
 }
 
@@ -175,6 +178,7 @@ export function optionsFromSettings(settings: Settings): OptionsFromSettings {
     engineOptions: settings.engineOptions,
     quant: settings.quant,
     engineOptionsByEngine: settings.engineOptionsByEngine,
+    noiseBand: settings.noiseBand,
   };
 }
 
