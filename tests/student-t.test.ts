@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logGamma, oneSampleT, regularizedIncompleteBeta, studentTCritical, studentTTwoSidedP } from '../src/stats/student-t.js';
+import { logGamma, oneSampleT, regularizedIncompleteBeta, studentTCritical, studentTTwoSidedP, welchT } from '../src/stats/student-t.js';
 
 /*
  * Reference values: the standard t table (two-sided 95% multipliers, e.g. NIST/SEMATECH e-Handbook
@@ -64,5 +64,26 @@ describe('Student t', () => {
     expect(same.ci).toEqual([0.03, 0.03]);
     expect(same.pValue).toBe(0);
     expect(oneSampleT([0, 0, 0])!.pValue).toBe(1);
+  });
+});
+
+describe('Welch t', () => {
+  it('matches a hand-computed Welch test', () => {
+    // A: mean 2, var 1 (n 3); B: mean 5, var 4 (n 3). se = √(1/3 + 4/3) = √(5/3); t = 3/√(5/3) = 2.3238.
+    // df = (5/3)² / ((1/3)²/2 + (4/3)²/2) = (25/9) / (17/18) = 2.9412.
+    const result = welchT([1, 2, 3], [3, 5, 7])!;
+    expect(result.difference).toBe(3);
+    expect(result.se).toBeCloseTo(Math.sqrt(5 / 3), 12);
+    expect(result.df).toBeCloseTo(50 / 17, 10);
+    expect(result.t).toBeCloseTo(3 / Math.sqrt(5 / 3), 10);
+    expect(result.pValue).toBeCloseTo(studentTTwoSidedP(3 / Math.sqrt(5 / 3), 50 / 17), 12);
+    const half = studentTCritical(0.95, 50 / 17) * Math.sqrt(5 / 3);
+    expect(result.ci[0]).toBeCloseTo(3 - half, 10);
+  });
+
+  it('equal constant groups and too few values', () => {
+    expect(welchT([1], [1, 2])).toBeNull();
+    expect(welchT([2, 2], [2, 2])!.pValue).toBe(1);
+    expect(welchT([2, 2], [3, 3])!.pValue).toBe(0);
   });
 });

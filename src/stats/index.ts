@@ -15,4 +15,4 @@ export {
   type ComparisonVerdict,
 } from './comparison.js';
 export { mulberry32, DEFAULT_SEED, type Random } from './rng.js';
-export { oneSampleT, studentTCritical, studentTTwoSidedP, type OneSampleT } from './student-t.js';
+export { oneSampleT, studentTCritical, studentTTwoSidedP, welchT, type OneSampleT, type WelchT } from './student-t.js';

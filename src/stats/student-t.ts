@@ -133,3 +133,46 @@ export function oneSampleT(values: readonly number[], options: { mu?: number; le
   const half = studentTCritical(level, df) * se;
   return { n, mean, sd, se, df, t, pValue: studentTTwoSidedP(t, df), ci: [mean - half, mean + half], level };
 }
+
+export interface WelchT {
+  nA: number;
+  nB: number;
+  /** mean(B) - mean(A). */
+  difference: number;
+  se: number;
+  /** Welch–Satterthwaite degrees of freedom. */
+  df: number;
+  t: number;
+  pValue: number;
+  /** The `level` interval of mean(B) - mean(A). */
+  ci: [number, number];
+  level: number;
+}
+
+/**
+ * Welch's unequal-variance t procedures for two independent groups (as
+ * scipy.stats.ttest_ind(b, a, equal_var=False)). Null when either group has fewer than 2 values.
+ */
+export function welchT(groupA: readonly number[], groupB: readonly number[], options: { level?: number } = {}): WelchT | null {
+  const nA = groupA.length;
+  const nB = groupB.length;
+  if (nA < 2 || nB < 2) return null;
+  if (![...groupA, ...groupB].every(Number.isFinite)) throw new RangeError('welchT got a non-finite value');
+  const level = options.level ?? 0.95;
+  const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const variance = (values: readonly number[], m: number) => values.reduce((sum, value) => sum + (value - m) ** 2, 0) / (values.length - 1);
+  const meanA = mean(groupA);
+  const meanB = mean(groupB);
+  const vA = variance(groupA, meanA) / nA;
+  const vB = variance(groupB, meanB) / nB;
+  const difference = meanB - meanA;
+  const se = Math.sqrt(vA + vB);
+  if (se <= 1e-12 * Math.max(1, Math.abs(meanA), Math.abs(meanB))) {
+    const equal = Math.abs(difference) <= 1e-12 * Math.max(1, Math.abs(meanA));
+    return { nA, nB, difference, se: 0, df: nA + nB - 2, t: equal ? 0 : Math.sign(difference) * Infinity, pValue: equal ? 1 : 0, ci: [difference, difference], level };
+  }
+  const df = (vA + vB) ** 2 / ((vA * vA) / (nA - 1) + (vB * vB) / (nB - 1));
+  const t = difference / se;
+  const half = studentTCritical(level, df) * se;
+  return { nA, nB, difference, se, df, t, pValue: studentTTwoSidedP(t, df), ci: [difference - half, difference + half], level };
+}

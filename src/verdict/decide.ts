@@ -18,11 +18,12 @@
  * t procedures rather than the bootstrap: outside code recomputes them exactly from results.json
  * (scipy.stats.ttest_1samp, scipy.stats.t.ppf), and they stay honest with three processes.
  */
-import { oneSampleT } from '../stats/index.js';
+import { oneSampleT, welchT } from '../stats/index.js';
 import { DEFAULT_ALPHA, formatBand } from './band.js';
 
 export type Outcome = 'winner' | 'no-clear-difference' | 'not-enough-evidence';
-export type UnitKind = 'process' | 'fixture';
+/** process / fixture: paired units; sample: samples of one process each side (within-process, the band carries the process luck). */
+export type UnitKind = 'process' | 'fixture' | 'sample';
 
 export interface Decision {
   outcome: Outcome;
@@ -70,20 +71,24 @@ function pluralWord(word: string): string {
   return word.endsWith('s') ? `${word}es` : `${word}s`;
 }
 
-function decide(values: readonly number[], options: DecideOptions, scale: Scale): Decision {
+/** A test's answer on the test's scale: the mean effect (A's advantage), its interval and p-value. */
+interface Tested {
+  mean: number;
+  ci: [number, number];
+  pValue: number;
+}
+
+function decide(n: number, mean: number, test: Tested | null, options: DecideOptions, scale: Scale): Decision {
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const minUnits = Math.max(2, options.minUnits ?? 2);
   const word = options.unitWord ?? options.unitKind;
-  const n = values.length;
   const base = { units: n, unitKind: options.unitKind, band: options.band, alpha };
-  const mean = n > 0 ? values.reduce((sum, value) => sum + value, 0) / n : Number.NaN;
-  const test = n >= 2 ? oneSampleT(values) : null;
   if (n < minUnits || test === null) {
     return {
       ...base,
       outcome: 'not-enough-evidence',
       better: null,
-      estimate: n > 0 ? scale.show(mean) : Number.NaN,
+      estimate: Number.isFinite(mean) ? scale.show(mean) : Number.NaN,
       ci95: test ? [scale.show(test.ci[0]), scale.show(test.ci[1])] : null,
       pValue: test?.pValue ?? null,
       reason: `needs at least ${plural(minUnits, word)} measured on both sides, has ${n}`,
@@ -111,25 +116,51 @@ function decide(values: readonly number[], options: DecideOptions, scale: Scale)
   };
 }
 
+/** The paired test: a one-sample t-test of the per-unit advantages against 0. */
+function paired(values: readonly number[], options: DecideOptions, scale: Scale): Decision {
+  const mean = values.length > 0 ? values.reduce((sum, value) => sum + value, 0) / values.length : Number.NaN;
+  const test = oneSampleT(values);
+  return decide(values.length, mean, test ? { mean: test.mean, ci: test.ci, pValue: test.pValue } : null, options, scale);
+}
+
 function ratioText(ratio: number): string {
   if (!Number.isFinite(ratio)) return '–';
   return `${ratio >= 10 ? ratio.toFixed(1) : ratio.toFixed(3)}×`;
 }
 
 /** Decides on per-unit log ratios of A's advantage (see the file comment). `band` is relative: 0.05 = ±5%. */
+function ratioScale(band: number): Scale {
+  return { show: Math.exp, limit: Math.log(1 + band), format: ratioText, formatBand: `the ${formatBand(band)} noise band` };
+}
+
 export function decideRatio(logAdvantages: readonly number[], options: DecideOptions): Decision {
-  return decide(logAdvantages, options, {
-    show: Math.exp,
-    limit: Math.log(1 + options.band),
-    format: ratioText,
-    formatBand: `the ${formatBand(options.band)} noise band`,
-  });
+  return paired(logAdvantages, options, ratioScale(options.band));
+}
+
+/**
+ * Two independent groups of log figures (A's and B's units, e.g. the per-process figures of a base
+ * run and a head run), compared by Welch's t-test on the logs. `direction` says which way is better;
+ * the decision's estimate is A's advantage as a ratio. Units counts the smaller group.
+ */
+export function decideRatioBetweenGroups(
+  logsA: readonly number[],
+  logsB: readonly number[],
+  direction: 'lower-is-better' | 'higher-is-better',
+  options: DecideOptions,
+): Decision {
+  const sign = direction === 'lower-is-better' ? 1 : -1;
+  const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const n = Math.min(logsA.length, logsB.length);
+  const estimate = logsA.length > 0 && logsB.length > 0 ? sign * (mean(logsB) - mean(logsA)) : Number.NaN;
+  const test = welchT(logsA, logsB);
+  const tested: Tested | null = test ? { mean: sign * test.difference, ci: sign > 0 ? test.ci : [-test.ci[1], -test.ci[0]], pValue: test.pValue } : null;
+  return decide(n, estimate, tested, options, ratioScale(options.band));
 }
 
 /** Decides on per-unit differences (A's advantage in metric points). `band` is absolute. */
 export function decideDifference(advantages: readonly number[], options: DecideOptions): Decision {
   const digits = (value: number) => (Math.abs(value) >= 1 ? value.toFixed(2) : value.toFixed(3));
-  return decide(advantages, options, {
+  return paired(advantages, options, {
     show: (value) => value,
     limit: options.band,
     format: (value) => `${value >= 0 ? '+' : ''}${digits(value)}`,

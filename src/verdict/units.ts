@@ -35,7 +35,7 @@ export interface RatioUnit {
 }
 
 export interface RatioUnits {
-  unitKind: UnitKind;
+  unitKind: Exclude<UnitKind, 'sample'>;
   units: RatioUnit[];
   /** exp(mean of logA over units): the figure whose ratio to figureB is the verdict's estimate. */
   figureA: number;
@@ -97,7 +97,7 @@ export function ratioUnits(cellsA: readonly Cell[], cellsB: readonly Cell[], val
   let samplesA = 0;
   let samplesB = 0;
   let pairs = 0;
-  const unitKind: UnitKind = common.length >= 2 ? 'process' : 'fixture';
+  const unitKind: RatioUnits['unitKind'] = common.length >= 2 ? 'process' : 'fixture';
   if (unitKind === 'process') {
     for (const process of common) {
       const logsA: number[] = [];
