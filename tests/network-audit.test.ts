@@ -176,6 +176,27 @@ describe.skipIf(!CAN_AUDIT)('run --network-audit on the tiny models', () => {
     for (const row of summary.network ?? []) if (row.status === 'measured') expect(row.load.attempts + row.inference.attempts).toBe(0);
   });
 
+  it('with a run that had no network at all, the privacy claims are supported', async () => {
+    const offlineRun = await new Promise<CliResult>((resolve) => {
+      const child = spawn('unshare', ['-n', process.execPath, CLI, 'run', '--engines', 'transformersjs,qvac', '--models', 'tiny', ...quick, '--results-dir', out, '--no-report', '--quiet'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(offlineRun.code, offlineRun.stderr).toBe(0);
+    const both = join(out, 'both');
+    const report = await runCli(['report', join(runDirOf(offlineRun), 'results.json'), join(runDirOf(all), 'results.json'), '--out', both]);
+    expect(report.code, report.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(join(both, 'summary.json'), 'utf8')) as { claims: Array<{ id: string; verdict: string; sentence: string }> };
+    for (const id of ['smolvlm2-local-no-cloud', 'qvac-offline-once-cached']) {
+      const claim = summary.claims.find((one) => one.id === id);
+      expect(claim?.verdict, claim?.sentence).toBe('supported');
+      expect(claim?.sentence).toMatch(/it works with no network: .*; with the network present it attempted nothing in \d+ audited cell/);
+    }
+  }, 120_000);
+
   it('a lookup planted in the engine host shows up, during load, with both attempts named', () => {
     expect(plantedRun.code, `${plantedRun.stdout}\n${plantedRun.stderr}`).toBe(0);
     const cell = resultsOf(plantedRun).cells[0];

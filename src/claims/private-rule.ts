@@ -52,7 +52,8 @@ function afterLastCells(selected: SelectedCell[]): NetworkAttempt[] {
 }
 
 export function privateRule(offline: { verdict: string; evidence: string; cells: string[] }, selected: SelectedCell[], measureWith: string): PrivateOutcome {
-  const audited = selected.filter((entry) => entry.cell.network !== undefined);
+  // A cell whose engine declined the target never loaded: it says nothing about what the engine attempts.
+  const audited = selected.filter((entry) => entry.cell.network !== undefined && entry.cell.status !== 'unavailable');
   const measured = audited.filter((entry) => entry.cell.network?.status === 'measured');
   const found = measured.flatMap((entry) => entry.cell.network?.attempts ?? []);
   const findings = [...found, ...afterLastCells(measured)].filter(isFinding);

@@ -76,6 +76,8 @@ export function networkView(runs: Results[]): NetworkView {
     for (const cells of groups.values()) {
       const { engine, model, quant, target } = (cells[0] as Results['cells'][number]).key;
       const records = cells.map((cell) => cell.network).filter((record) => record !== undefined);
+      // An engine that declined the target never loaded: "none attempted" would say more than was measured.
+      if (cells.every((cell) => cell.status === 'unavailable') && records.every((record) => record.attempts.length === 0)) continue;
       const measured = records.filter((record) => record.status === 'measured');
       const attempts = measured.flatMap((record) => record.attempts);
       const host = audit?.hosts.find((one) => one.engine === engine && one.model === model && one.quant === quant && one.target === target);

@@ -597,7 +597,8 @@ function auditedHost(host: LiveHost): { engine: string; model: string; quant: st
 
 /** What the audit needs to know about a host: its model's downloads and source, and whether its browser is ours. */
 function auditInfo(host: LiveHost, options: RunOptions): HostAuditInfo {
-  const browserTarget = host.plan.target.startsWith('browser-');
+  // A browser only when this engine runs the browser target (transformers.js); others decline it before any browser starts.
+  const browserTarget = host.plan.target.startsWith('browser-') && ENGINE_INFO[host.plan.engine]?.targets.includes(host.plan.target) === true;
   const registry = host.plan.variant.source.kind === 'qvac-registry' && !options.localPaths?.[host.plan.engine] ? `the QVAC registry (${host.model.id})` : null;
   return { downloads: host.downloads, registrySource: registry, browser: browserTarget ? (options.engineOptions?.cdpUrl ? 'attached' : 'launched') : null };
 }
