@@ -11,7 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumFlags, emptyModelManifestPath } from '../src/browser/launch.js';
+import { chromiumFlags, ensureEmptyModelManifest } from '../src/browser/launch.js';
 import { attemptsOf, type RawAttempt } from '../src/measure/network-audit/attempts.js';
 import { RunNetworkAuditSchema } from '../src/measure/network-audit/auditor.js';
 import { NamespaceCapture, probeNamespace } from '../src/measure/network-audit/namespace.js';
@@ -228,6 +228,19 @@ describe('run --network-audit where a capture cannot be had', () => {
   }, 120_000);
 });
 
+const NAMESPACE_MODULE = join(REPO, 'dist', 'src', 'measure', 'network-audit', 'namespace.js');
+/** Root can try the audit as `nobody`, where nobody can read the compiled module (a checkout under /root cannot). */
+const CAN_DROP_ROOT = process.getuid?.() === 0 && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', NAMESPACE_MODULE]).status === 0;
+if (process.getuid?.() === 0 && !CAN_DROP_ROOT) console.warn('network-audit "not root" test skipped: setpriv is missing or user nobody cannot read dist/');
+
+describe.skipIf(!CAN_DROP_ROOT)('the audit as a user who is not root', () => {
+  it('is unavailable, and the reason says to run as root', () => {
+    const script = `import(${JSON.stringify(NAMESPACE_MODULE)}).then(async (m) => console.log(JSON.stringify(await m.probeNamespace('/tmp/vlmbench-nobody-probe-${process.pid}.pcap'))))`;
+    const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(JSON.parse(run.stdout)).toEqual({ available: false, reason: expect.stringMatching(/^unshare -n is not permitted \(.*Operation not permitted\); run as root$/) });
+  });
+});
+
 describe.skipIf(!CAN_AUDIT || !hasChromium)('run --network-audit --cdp: a browser vlmbench did not launch', () => {
   let capture: NamespaceCapture;
   let browser: ReturnType<typeof spawn>;
@@ -237,7 +250,7 @@ describe.skipIf(!CAN_AUDIT || !hasChromium)('run --network-audit --cdp: a browse
   beforeAll(async () => {
     // The attached browser and the whole CLI share one audit namespace of the test's own, so the browser is reachable and still cannot reach anything.
     capture = await NamespaceCapture.start(join(scratch, 'cdp.pcap'));
-    writeFileSync(emptyModelManifestPath(), '{}\n');
+    ensureEmptyModelManifest();
     const chromium = capture.wrap('/usr/bin/chromium', ['--headless', '--remote-debugging-port=0', `--user-data-dir=${join(scratch, 'profile')}`, ...chromiumFlags(false), 'about:blank']);
     browser = spawn(chromium.command, chromium.args, { stdio: ['ignore', 'ignore', 'pipe'] });
     const cdpUrl = await new Promise<string>((resolve) => {

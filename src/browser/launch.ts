@@ -52,7 +52,8 @@ export function emptyModelManifestPath(): string {
   return join(cacheRoot(), 'browser', 'no-on-device-models.json');
 }
 
-function ensureEmptyModelManifest(): void {
+/** Writes the empty manifest that chromiumFlags() points at; any Chromium started with those flags needs it first. */
+export function ensureEmptyModelManifest(): void {
   const path = emptyModelManifestPath();
   if (existsSync(path)) return;
   mkdirSync(dirname(path), { recursive: true });
