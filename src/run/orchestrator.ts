@@ -274,7 +274,10 @@ export class Orchestrator {
 
     this.progress.note(`run ${runId}: journal ${this.journal.path}`);
     if (options.networkAudit) {
-      this.audit = await NetworkAuditor.start(join(options.resultsRoot, runId));
+      this.audit = await NetworkAuditor.start(join(options.resultsRoot, runId), {
+        previous: options.resume ? readJournal(this.journal.path).extra.networkAudit : undefined,
+        note: (line) => this.progress.note(line),
+      });
       const line = this.audit.statusLine();
       if (line) this.progress.note(line);
     }

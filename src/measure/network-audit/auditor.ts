@@ -4,7 +4,7 @@
  * skipped silently), one HostAudit per engine host, and the run-level record
  * (Results.extra.networkAudit) with what no cell holds: attempts after a host's last cell.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { NetworkAttemptSchema } from '../../results/schema.js';
@@ -53,16 +53,23 @@ export class NetworkAuditor {
   private constructor(
     private readonly runDir: string,
     readonly probe: Awaited<ReturnType<typeof probeNamespace>>,
+    private readonly note: (line: string) => void,
   ) {}
 
-  /** Tries a namespace and a capture once; the auditor then either audits every host or marks every cell unavailable. */
-  static async start(runDir: string): Promise<NetworkAuditor> {
+  /**
+   * Tries a namespace and a capture once; the auditor then either audits every host or marks every
+   * cell unavailable. `previous` is the record of the run being resumed: its hosts are kept.
+   */
+  static async start(runDir: string, options: { previous?: unknown; note?: (line: string) => void } = {}): Promise<NetworkAuditor> {
     const dir = join(runDir, 'network-audit');
     mkdirSync(dir, { recursive: true });
     const scratch = join(dir, 'probe.pcap');
     const probe = await probeNamespace(scratch);
     for (const path of [scratch, `${scratch}.log`]) rmSync(path, { force: true });
-    return new NetworkAuditor(runDir, probe);
+    const auditor = new NetworkAuditor(runDir, probe, options.note ?? (() => {}));
+    const previous = RunNetworkAuditSchema.safeParse(options.previous);
+    if (previous.success) auditor.hosts.push(...previous.data.hosts);
+    return auditor;
   }
 
   /** The progress line of an audit that runs; one that cannot is a warning of the results (auditWarning), printed even with --quiet. */
@@ -76,9 +83,16 @@ export class NetworkAuditor {
     if (!this.probe.available) mode = { kind: 'unavailable', reason: this.probe.reason };
     else if (info.browser === 'attached') mode = { kind: 'attached' };
     else {
-      const name = `${String(++this.started).padStart(2, '0')}-${[host.engine, host.model, host.quant, host.target].join('-').replace(/[^A-Za-z0-9._-]/g, '_')}.pcap`;
+      const label = [host.engine, host.model, host.quant, host.target].join('-').replace(/[^A-Za-z0-9._-]/g, '_');
+      let path: string;
+      // A resumed run keeps the captures of its first part.
+      do path = join(this.runDir, 'network-audit', `${String(++this.started).padStart(2, '0')}-${label}.pcap`);
+      while (existsSync(path));
       try {
-        mode = { kind: 'namespace', capture: await NamespaceCapture.start(join(this.runDir, 'network-audit', name)) };
+        const capture = await NamespaceCapture.start(path);
+        mode = { kind: 'namespace', capture };
+        // Anyone may check the attempts with a capture of their own in the same namespace while the host runs.
+        this.note(`network audit: ${host.engine}/${host.model}/${host.quant}/${host.target} in the namespace held by pid ${capture.holderPid} (an independent capture: nsenter -t ${capture.holderPid} -n tcpdump -i lo)`);
       } catch (error) {
         mode = { kind: 'unavailable', reason: (error as Error).message };
       }
