@@ -153,7 +153,7 @@ export class HostAudit {
 
   private by(): string | undefined {
     if (this.mode.kind === 'attached') return 'the page vlmbench opened in the attached browser';
-    if (this.pids.size === 1 && this.hostPid !== null && this.pids.has(this.hostPid)) return `${[...this.names][0]} (the engine host, pid ${this.hostPid}: the only process in the namespace)`;
+    if (this.pids.size === 1 && this.hostPid !== null && this.pids.has(this.hostPid)) return `${[...this.names][0]} (the engine host, pid ${this.hostPid}: the only process seen in the namespace)`;
     return undefined;
   }
 
