@@ -17,7 +17,7 @@ import { makeResults } from './helpers/report-results.js';
 const METHOD = 'namespace + tcpdump (crafted)';
 const UPDATER: NetworkAttempt = { phase: 'run', protocol: 'dns', address: '10.0.0.53', port: 53, name: 'update.example.com', queryTypes: ['A', 'AAAA'], count: 4, packets: 4 };
 const HUB: NetworkAttempt = { phase: 'download', protocol: 'https', address: null, port: 443, name: 'huggingface.co', count: 2, packets: 0, expected: 'model download from the Hugging Face hub' };
-const REGISTRY: NetworkAttempt = { phase: 'load', protocol: 'udp', address: '198.51.100.7', port: 49737, count: 1, packets: 3, expected: 'model download: the QVAC registry (x)' };
+const REGISTRY: NetworkAttempt = { phase: 'load', protocol: 'udp', address: '198.51.100.7', port: 49737, count: 1, packets: 3, expected: 'model download from the QVAC registry (x), or its lookup of a cached copy' };
 
 /** A run with every cell of `engine` audited as given (the other engines' cells not audited). */
 function audited(engine: string, network: (index: number) => CellNetwork, runId = 'audit-run'): Results {

@@ -160,7 +160,8 @@ export class HostAudit {
   private group(attempts: Array<RawAttempt | ReportedAttempt>, windowStart: (phase: NetworkAttempt['phase'], timeMs: number) => number | undefined): NetworkAttempt[] {
     const by = this.by();
     return groupAttempts(attempts, (timeMs) => this.phaseOf(timeMs), windowStart, (phase) => ({
-      ...(phase === 'load' && this.info.registrySource ? { expected: `model download: ${this.info.registrySource}` } : {}),
+      // A capture cannot tell a registry download from the registry lookup of a cached copy: the wording says both.
+      ...(phase === 'load' && this.info.registrySource ? { expected: `model download from ${this.info.registrySource}, or its lookup of a cached copy` } : {}),
       ...(by ? { by } : {}),
     }));
   }
