@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { attemptsOf, describeAttempt, groupAttempts } from '../src/measure/network-audit/attempts.js';
 import { HostAudit, pageAttempt } from '../src/measure/network-audit/host-audit.js';
+import type { NamespaceCapture } from '../src/measure/network-audit/namespace.js';
 import { parseDns, readPcap, readPcapHeader, readPcapRecords } from '../src/measure/network-audit/pcap.js';
 
 function dnsQuery(id: number, name: string, type: number, response = false): Buffer {
@@ -204,6 +205,13 @@ describe('one host\'s cells', () => {
     const audit = new HostAudit({ kind: 'unavailable', reason: 'tcpdump not found (apt-get install tcpdump)' }, { downloads: [], registrySource: null, browser: null });
     expect(audit.launcher()).toBeUndefined();
     expect(await audit.cellFinished(1)).toMatchObject({ status: 'unavailable', reason: 'tcpdump not found (apt-get install tcpdump)', attempts: [] });
+  });
+
+  it('makes the cells unavailable, with the reason, when the capture file cannot be read', async () => {
+    // A stand-in for the capture: only the unit under test (the bookkeeping) is real here.
+    const capture = { pcapPath: '/runs/x/network-audit/01.pcap', ipv6: true, readNew: () => { throw new Error('not a pcap file: magic 0x0'); }, stop: async () => {} } as unknown as NamespaceCapture;
+    const audit = new HostAudit({ kind: 'namespace', capture }, { downloads: [], registrySource: null, browser: null });
+    expect(await audit.cellFinished(null)).toMatchObject({ status: 'unavailable', reason: 'the capture /runs/x/network-audit/01.pcap could not be read: not a pcap file: magic 0x0' });
   });
 
   it('reads a page request\'s scheme, host and default port', () => {

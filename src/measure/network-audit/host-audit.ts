@@ -98,6 +98,8 @@ export class HostAudit {
   private readonly names = new Set<string>();
   private readonly pids = new Set<number>();
   private hostPid: number | null = null;
+  /** Set when the capture file could not be read: from then on the cells are unavailable, with this reason. */
+  private captureError: string | null = null;
 
   constructor(
     readonly mode: HostAuditMode,
@@ -168,7 +170,13 @@ export class HostAudit {
 
   /** Every attempt so far that no cell has been given, split at `until`. */
   private takeUntil(until: number): Array<RawAttempt | ReportedAttempt> {
-    if (this.mode.kind === 'namespace') this.packets.push(...this.mode.capture.readNew());
+    if (this.mode.kind === 'namespace' && this.captureError === null) {
+      try {
+        this.packets.push(...this.mode.capture.readNew());
+      } catch (error) {
+        this.captureError = `the capture ${this.mode.capture.pcapPath} could not be read: ${(error as Error).message}`;
+      }
+    }
     const all: Array<RawAttempt | ReportedAttempt> = [...attemptsOf(this.packets), ...this.pageRequests];
     const taken: Array<RawAttempt | ReportedAttempt> = [];
     for (const attempt of all) {
@@ -188,6 +196,7 @@ export class HostAudit {
     if (this.mode.kind === 'namespace') await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     this.snapshot(pid ?? this.hostPid);
     const taken = this.takeUntil(now);
+    if (this.captureError !== null) return { status: 'unavailable', reason: this.captureError, method: 'not measured', loadShared: false, attempts: [] };
     const attempts = this.group(taken, (phase, timeMs) => this.windowStart(phase, timeMs));
     if (!this.downloadsRecorded) {
       this.downloadsRecorded = true;
