@@ -50,6 +50,7 @@ function addRunOptions(command: Command, defaults: { engines: string; models: st
     .addOption(new Option('--scheduling <mode>', 'interleave engines per fixture, or run them one after another').choices(['interleaved', 'sequential']).default('interleaved'))
     .option('--cooldown <s>', 'pause between fixtures')
     .option('--offline', 'never touch the network; fail at once if a model is not cached')
+    .option('--network-audit', 'run each engine host (and its browser) in a network namespace where every destination is refused, and record every attempt (root, tcpdump)')
     .option('--image-splitting', 'let transformers.js split images into tiles (SmolVLM default); off by default to keep one frame')
     .option('--quant <pairs>', 'engine=quant overrides, e.g. transformersjs=fp32,qvac=F32')
     .option('--model-path <pairs>', 'local model files: engine:role=path, e.g. qvac:gguf=/m/a.gguf,qvac:mmproj=/m/b.gguf')

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumFlags, ensureEmptyModelManifest } from '../src/browser/launch.js';
 import { writeReport } from '../src/report/write.js';
 import { SummaryJsonSchema } from '../src/report/summary.js';
 import { fixtureIds, makeResults, writeFixtureImages } from './helpers/report-results.js';
@@ -53,10 +54,12 @@ if (!hasChromium) {
       await writeFixtureImages(fixturesDir, fixtureIds());
       outDir = join(dir, 'report');
       await writeReport([makeResults({ fixturesDir, hostile: true })], outDir, { title: 'vlmbench browser test' });
+      ensureEmptyModelManifest();
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+        // The harness's own quiet flags: a test browser must not reach the network either.
+        args: chromiumFlags(false),
       });
     }, 120_000);
 

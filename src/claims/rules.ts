@@ -8,6 +8,7 @@ import type { EngineFootprint } from '../footprint/schema.js';
 import { cellKeyId, type Cell, type Results } from '../results/schema.js';
 import { median } from '../stats/percentile.js';
 import type { Compare, FootprintFigure, Rule, RuleOf, Selector } from './schema.js';
+import { privateRule } from './private-rule.js';
 
 export const VERDICTS = ['supported', 'contradicted', 'partly supported', 'measured', 'not measured in this run', 'unmeasurable'] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -519,6 +520,8 @@ export function evaluateRule(rule: Rule, results: Results[], measureWith: string
       return existsRule(rule, cells, results, measureWith);
     case 'offline':
       return offlineRule(rule, cells, results, measureWith);
+    case 'private':
+      return privateRule(offlineRule({ kind: 'offline', select: rule.select }, cells, results, measureWith), selectCells(cells, rule.select), measureWith);
     case 'model-parameters':
     case 'model-bytes':
       return modelFigureRule(rule, cells, results, measureWith);

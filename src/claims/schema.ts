@@ -68,6 +68,17 @@ const OfflineRule = z
   })
   .strict();
 
+const PrivateRule = z
+  .object({
+    kind: z.literal('private'),
+    /**
+     * Cells of the claim's engine: supported when they work in a run recorded as offline and, in a
+     * run --network-audit, attempted nothing but expected model downloads (src/claims/private-rule.ts).
+     */
+    select: SelectorSchema,
+  })
+  .strict();
+
 const ModelParametersRule = z
   .object({
     kind: z.literal('model-parameters'),
@@ -142,6 +153,7 @@ export const RuleSchema = z.discriminatedUnion('kind', [
   AggregateRule,
   ExistsRule,
   OfflineRule,
+  PrivateRule,
   ModelParametersRule,
   ModelBytesRule,
   CompareQualityRule,

@@ -30,6 +30,7 @@ export interface RunFlags {
   scheduling: string;
   cooldown?: string;
   offline?: boolean;
+  networkAudit?: boolean;
   imageSplitting?: boolean;
   quant?: string;
   modelPath?: string;
@@ -98,6 +99,7 @@ export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
     scheduling,
     cooldownMs: flags.cooldown !== undefined ? seconds('--cooldown', flags.cooldown) : undefined,
     offline: Boolean(flags.offline),
+    networkAudit: Boolean(flags.networkAudit),
     imageSplitting: Boolean(flags.imageSplitting),
     quant: flags.quant ? enginePairs('--quant', flags.quant) : undefined,
     localPaths: flags.modelPath ? parseModelPaths(flags.modelPath) : undefined,

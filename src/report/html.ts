@@ -28,6 +28,7 @@ import { decodeRateChart, ttftChart } from './charts/speed-bars.js';
 import { memoryChart } from './charts/memory-bars.js';
 import { cellAnchorId, renderClaimsHtml } from '../claims/render.js';
 import { renderFootprintHtml } from '../footprint/render.js';
+import { networkHtml, networkView } from './network.js';
 import { phaseBars, phasesChart } from './charts/phases.js';
 import { COMPUTE_BOUND_SHARE, decodeRoofline } from './roofline.js';
 import { crossDeviceChart } from './charts/cross-device.js';
@@ -591,6 +592,7 @@ export function renderHtml(model: ReportModel, thumbnails: Map<string, Thumbnail
     ['charts', 'Charts'],
     ['gallery', 'Gallery'],
     ['fairness', 'Fairness'],
+    ['network', 'Network'],
     ...(model.footprints.length ? [['footprint', 'Footprint']] : []),
     ...(model.crossDevice ? [['cross-device', 'Across devices']] : []),
     ['environment', 'Environment'],
@@ -617,6 +619,7 @@ export function renderHtml(model: ReportModel, thumbnails: Map<string, Thumbnail
     chartsSection(model),
     gallerySection(model, thumbnails),
     fairnessSection(model),
+    section('network', 'Network', networkHtml(networkView(model.runs.map((run) => run.results)), e)),
     footprintSection(model),
     crossDeviceSection(model),
     environmentSection(model),

@@ -2,6 +2,7 @@
 import { renderClaimsMarkdown } from '../claims/render.js';
 import { renderFootprintMarkdown } from '../footprint/render.js';
 import { decodeRoofline, rooflineMarkdown } from './roofline.js';
+import { networkMarkdown, networkView } from './network.js';
 import { escapeMarkdownCell as cell, escapeMarkdownText as text } from './escape.js';
 import { TASK_LABELS, WEIGHTS_LABELS, formatBytes, formatMs, formatNumber, metricHeading, metricLabel, showsQuality, type ReportModel, type TaskView, type VariantTaskFigures } from './model.js';
 
@@ -213,6 +214,8 @@ export function renderMarkdown(model: ReportModel): string {
       '',
     );
   }
+
+  out.push('## Network', '', networkMarkdown(networkView(model.runs.map((run) => run.results)), cell), '');
 
   for (const entry of model.footprints) {
     out.push(`## Footprint per engine${model.footprints.length > 1 ? ` (${text(entry.deviceLabel)})` : ''}`, '', renderFootprintMarkdown(entry.footprint), '');

@@ -7,6 +7,7 @@ import { claimsForSummary } from '../claims/evaluate.js';
 import { z } from 'zod';
 import { TaskSchema } from '../results/schema.js';
 import type { ReportModel } from './model.js';
+import { networkForSummary, networkView } from './network.js';
 
 export const SUMMARY_SCHEMA_NAME = 'vlmbench-summary';
 export const SUMMARY_VERSION = 1;
@@ -50,6 +51,8 @@ export const SummaryVerdictSchema = z.object({
   /** Settings that differ between the contenders. */
   caveats: z.array(z.string()),
 });
+
+const NetworkFiguresSchema = z.object({ attempts: z.number().int().nonnegative(), destinations: z.array(z.string()) });
 
 const MetricSummarySchema = z.object({ p50: FiniteNumber, p90: FiniteNumber, n: z.number().int().nonnegative() }).nullable();
 
@@ -112,6 +115,24 @@ export const SummaryJsonSchema = z.object({
       }),
     )
     .optional(),
+  /** run --network-audit only: per engine, model and target, what was attempted during load and inference, and the expected model downloads apart. */
+  network: z
+    .array(
+      z.object({
+        runId: z.string(),
+        engine: z.string(),
+        model: z.string(),
+        quant: z.string(),
+        target: z.string(),
+        status: z.enum(['measured', 'unavailable', 'partly measured']),
+        reason: z.string().optional(),
+        launchedByVlmbench: z.boolean().optional(),
+        load: NetworkFiguresSchema,
+        inference: NetworkFiguresSchema,
+        downloads: NetworkFiguresSchema,
+      }),
+    )
+    .optional(),
 });
 export type SummaryJson = z.infer<typeof SummaryJsonSchema>;
 
@@ -132,6 +153,7 @@ function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
 /** Builds and validates summary.json from the report model (throws if the result breaks its own schema). */
 export function buildSummaryJson(model: ReportModel): SummaryJson {
   const claims = claimsForSummary(model.claims);
+  const network = networkView(model.runs.map((run) => run.results));
   const summary: SummaryJson = {
     schema: SUMMARY_SCHEMA_NAME,
     version: SUMMARY_VERSION,
@@ -205,6 +227,7 @@ export function buildSummaryJson(model: ReportModel): SummaryJson {
     ),
     failures: model.failures.map((f) => ({ runId: f.runId, ...f.key, status: f.status, reason: f.reason })),
     ...(claims.length ? { claims } : {}),
+    ...(network.audited ? { network: networkForSummary(network) } : {}),
   };
   return SummaryJsonSchema.parse(summary);
 }
