@@ -109,6 +109,10 @@ const CompareQualityRule = z
     categories: z.array(z.string().min(1)).min(1),
     /** What the claim says: that the subject is worse, or better, than the baseline. */
     claimSays: z.enum(['subject-worse', 'subject-better']),
+    /** The smallest difference that counts, in metric points (default: the quality band, src/verdict/band.ts). */
+    minEffect: z.number().positive().optional(),
+    /** The fewest shared fixtures a verdict may rest on (default 8). */
+    minFixtures: z.number().int().min(2).optional(),
   })
   .strict();
 
