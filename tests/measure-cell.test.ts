@@ -22,6 +22,42 @@ describe('toSample', () => {
   });
 });
 
+describe('toSample with the engine’s own timing (QVAC’s worker)', () => {
+  const bursty = {
+    ...base,
+    latencyMs: 2000,
+    // Chunks reached the host in one burst at the end: a transport figure, not a generation one.
+    ttftMs: 1990,
+    tokenTimesMs: [1990, 1991, 1992, 1993],
+    output: { text: 'abcd', generatedTokens: 64, engineTiming: { decodeTokensPerSec: 100, decodeMs: 640, source: 'llama.cpp decode timer' } },
+  };
+
+  it('takes the decode rate from the engine and TTFT as latency minus its decode time, keeping the host figures labelled', () => {
+    const sample = toSample(bursty);
+    expect(sample.decodeTokensPerSec).toBe(100);
+    expect(sample.ttftMs).toBe(1360);
+    expect(sample.timingSource).toBe('llama.cpp decode timer');
+    expect(sample.tokenTimesSource).toBe('host-arrival');
+    expect(sample.hostTiming).toEqual({ ttftMs: 1990, decodeTokensPerSec: 21000 });
+  });
+
+  it('falls back to the host figures when the engine’s decode time exceeds the latency', () => {
+    const sample = toSample({ ...bursty, output: { ...bursty.output, engineTiming: { decodeTokensPerSec: 10, decodeMs: 6400, source: 'x' } } });
+    expect(sample.ttftMs).toBe(1990);
+    expect(sample.timingSource).toBeUndefined();
+    expect(sample.tokenTimesSource).toBe('engine-process');
+  });
+
+  it('records the threads that worked and the resident memory by kind', () => {
+    const kinds = { rssAnonBytes: 3, rssFileBytes: 2, rssShmemBytes: 0 };
+    const sample = toSample({ ...bursty, threads: { activeThreads: 2, cpuMs: 3900.5, runQueueWaitMs: 12.25 }, residentKinds: { host: kinds, worker: null } });
+    expect(sample.activeThreads).toBe(2);
+    expect(sample.runQueueWaitMs).toBe(12.25);
+    expect(sample.residentKinds?.host).toEqual(kinds);
+    expect(toSample({ ...bursty, threads: null }).activeThreads).toBeNull();
+  });
+});
+
 describe('cellStats', () => {
   it('summarises latency, TTFT, decode rate and host + worker peak memory over the counted samples', () => {
     const samples = [300, 100, 200].map((latencyMs) => toSample({ latencyMs, ttftMs: 50, tokenTimesMs: [50, latencyMs], output: { text: '', generatedTokens: 2 }, memory: { hostPeakRssBytes: 10, workerPeakRssBytes: 5 } }));

@@ -86,7 +86,11 @@ describe('qvac engine', () => {
     const engine = createQvacEngine();
     const report = await engine.load(loadRequest());
     expect(report.backendRequested).toBe('cpu');
-    expect(report.backendActual).toBe('cpu');
+    // The backend is learnt by a probe completion the host times apart from the load.
+    expect(report.backendActual).toBe('unknown-until-first-run');
+    const probe = await engine.probe!();
+    expect(probe.backendActual).toBe('cpu');
+    expect(probe.notes?.join(' ')).toMatch(/timed apart/);
     expect(report.packageName).toBe('@qvac/sdk');
     expect(report.packageVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(report.dtypes).toEqual({ text: 'F32', mmproj: 'F32' });
@@ -109,6 +113,10 @@ describe('qvac engine', () => {
       expect(output.phases?.estimated).toEqual(['frames', 'imageTokens']);
       expect(output.engineStats?.backendDevice).toBe('cpu');
       expect(typeof output.engineStats?.timeToFirstToken).toBe('number');
+      // The decode rate is the worker's own figure, not chunk arrival at this process.
+      expect(output.engineTiming?.decodeTokensPerSec).toBe(output.engineStats?.tokensPerSecond);
+      expect(output.engineTiming?.decodeMs).toBeCloseTo((maxNewTokens / (output.engineStats?.tokensPerSecond as number)) * 1000, 6);
+      expect(output.decodingApplied).toMatchObject({ temp: 0, predict: maxNewTokens, greedy: true });
       outputs.push(output.text);
     }
     expect(outputs[2]).toBe(outputs[0]);

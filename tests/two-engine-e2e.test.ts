@@ -46,6 +46,22 @@ describe('vlmbench run --engines transformersjs,qvac --models tiny', () => {
       expect(cell.samples[0]?.frames).toBeGreaterThan(0);
       expect(cell.samples[0]?.engineStats?.timeToFirstToken).toBeDefined();
       expect(cell.samples[0]?.generatedTokens).toBeLessThanOrEqual(16);
+      // The probe that learns the backend is timed apart from the load.
+      expect(cell.load?.probeMs).toBeGreaterThan(0);
+      expect(cell.load?.engineStats?.loadModelMs).toBeLessThanOrEqual(cell.load?.ms as number);
+      // Decode rate and TTFT from where tokens are made (the worker), host figures kept and labelled.
+      const sample = cell.samples[0]!;
+      expect(sample.decodeTokensPerSec).toBe(sample.engineStats?.tokensPerSecond);
+      expect(sample.timingSource).toMatch(/QVAC worker/);
+      expect(sample.tokenTimesSource).toBe('host-arrival');
+      expect(sample.hostTiming).toBeDefined();
+      expect(cell.decodingApplied).toMatchObject({ temp: 0, predict: 16 });
+      expect(sample.residentKinds?.worker?.rssAnonBytes).toBeGreaterThan(0);
+    }
+    for (const cell of results.cells.filter((c) => c.key.engine === 'transformersjs')) {
+      expect(cell.samples[0]?.tokenTimesSource).toBe('engine-process');
+      expect(cell.decodingApplied).toMatchObject({ do_sample: false, max_new_tokens: 16 });
+      expect(cell.samples[0]?.residentKinds?.host?.rssAnonBytes).toBeGreaterThan(0);
     }
     expect(results.engines.find((engine) => engine.id === 'qvac')?.version).toMatch(/^0\.19/);
   }, 300_000);

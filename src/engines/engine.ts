@@ -93,6 +93,15 @@ export interface RunOutput {
   /** The engine's own figures, raw, kept beside the harness's (never replacing them). */
   engineStats?: Record<string, number | string>;
   /**
+   * Timing the engine measured where its tokens are made, for engines whose tokens reach the host
+   * late or in bursts (QVAC's worker streams chunks over a socket). When present, the sample's
+   * decode rate is this one and its TTFT is the host's end-to-end latency minus `decodeMs`, so
+   * both mean what they mean for an in-process engine; the host-side figures are kept, labelled.
+   */
+  engineTiming?: EngineTiming;
+  /** The decoding settings the engine actually passed to its runtime (greedy flags, token limit, seed…). */
+  decodingApplied?: Record<string, string | number | boolean>;
+  /**
    * For engines whose work runs outside the host's descendants or among unrelated ones (a
    * browser's renderer and GPU process): the peak bytes of the processes that did the work,
    * measured by the engine. Replaces the host's descendant sum for this sample.
@@ -101,6 +110,17 @@ export interface RunOutput {
   /** As LoadReport.networkRequests, during this run. */
   networkRequests?: Array<{ url: string; timeMs: number }>;
 }
+
+export interface EngineTiming {
+  decodeTokensPerSec: number;
+  /** Decode time as the engine measured it (ms). */
+  decodeMs: number;
+  /** Where the figures come from, in words. */
+  source: string;
+}
+
+/** What an engine learns by a short probe after its load (e.g. the backend that really runs), timed apart from the load. */
+export type ProbeReport = Partial<Pick<LoadReport, 'backendActual' | 'device' | 'notes' | 'engineStats'>>;
 
 export type Availability = { available: true } | { available: false; reason: string };
 
@@ -112,6 +132,11 @@ export interface Engine {
   readonly targets: readonly TargetId[];
   availability(target: TargetId): Promise<Availability>;
   load(request: LoadRequest): Promise<LoadReport>;
+  /**
+   * Optional: run after load() and timed apart from it, so a load time never includes a probe
+   * completion. Its findings are merged into the load report.
+   */
+  probe?(): Promise<ProbeReport>;
   /** `onToken` must be called once per generated token (or text chunk) as soon as it exists. */
   run(request: RunRequest, onToken: (text: string) => void): Promise<RunOutput>;
   /** Releases every process and file the engine opened. Must be safe to call twice. */

@@ -4,7 +4,8 @@
  * memory itself, around the engine call, with nothing else in the process.
  */
 import { nowMs } from '../measure/clock.js';
-import { resetTreePeaks, treePeaks } from '../measure/memory.js';
+import { resetTreePeaks, treePeaks, treeResidentKinds } from '../measure/memory.js';
+import { threadActivity, treeTaskTimes } from '../measure/threads.js';
 import { UserError, type Engine } from './engine.js';
 import type { ErrorKind, HostReply, HostRequest } from './protocol.js';
 import { createEngine } from './registry.js';
@@ -36,21 +37,34 @@ async function handle(request: HostRequest): Promise<void> {
         const start = nowMs();
         const report = await engine.load(request.request);
         const ms = nowMs() - start;
-        send({ type: 'loaded', id: request.id, report, ms, memory: treePeaks(process.pid) });
+        const memory = treePeaks(process.pid);
+        // A probe (QVAC's one-token completion) is timed apart, so the load time is the load alone.
+        let probeMs: number | undefined;
+        if (engine.probe) {
+          const probeStart = nowMs();
+          const found = await engine.probe();
+          probeMs = nowMs() - probeStart;
+          Object.assign(report, { ...found, notes: [...report.notes, ...(found.notes ?? [])], engineStats: { ...report.engineStats, ...found.engineStats } });
+        }
+        send({ type: 'loaded', id: request.id, report, ms, memory, ...(probeMs !== undefined ? { probeMs } : {}) });
         return;
       }
       case 'run': {
         if (!engine) throw new Error('run before load');
         resetTreePeaks(process.pid);
         const tokenTimesMs: number[] = [];
+        // Read outside the timed region: procfs reads are the harness's work, not the engine's.
+        const cpuBefore = treeTaskTimes(process.pid);
         const start = nowMs();
         const output = await engine.run(request.request, () => {
           tokenTimesMs.push(nowMs() - start);
         });
         const latencyMs = nowMs() - start;
+        const threads = threadActivity(cpuBefore, treeTaskTimes(process.pid), latencyMs);
         const memory = treePeaks(process.pid);
+        const residentKinds = treeResidentKinds(process.pid);
         if (output.workerPeakRssBytes !== undefined) memory.workerPeakRssBytes = output.workerPeakRssBytes;
-        send({ type: 'ran', id: request.id, run: { output, latencyMs, ttftMs: tokenTimesMs[0] ?? null, tokenTimesMs, memory } });
+        send({ type: 'ran', id: request.id, run: { output, latencyMs, ttftMs: tokenTimesMs[0] ?? null, tokenTimesMs, memory, threads, residentKinds } });
         return;
       }
       case 'unload': {

@@ -1,5 +1,7 @@
 /** The typed messages between the orchestrator and an engine host process (Node IPC). */
 import type { Availability, LoadReport, LoadRequest, RunOutput, RunRequest, TargetId } from './engine.js';
+import type { ResidentKinds } from '../measure/memory.js';
+import type { ThreadActivity } from '../measure/threads.js';
 
 export type HostRequest =
   | { type: 'availability'; id: number; engine: string; target: TargetId }
@@ -19,13 +21,16 @@ export interface MeasuredRun {
   ttftMs: number | null;
   tokenTimesMs: number[];
   memory: MemoryPeaks;
+  /** Threads that worked and CPU the tree used during the run (null when too short to tell). */
+  threads?: ThreadActivity | null;
+  residentKinds?: { host: ResidentKinds | null; worker: ResidentKinds | null };
 }
 
 export type ErrorKind = 'user' | 'unavailable' | 'engine';
 
 export type HostReply =
   | { type: 'availability'; id: number; availability: Availability }
-  | { type: 'loaded'; id: number; report: LoadReport; ms: number; memory: MemoryPeaks }
+  | { type: 'loaded'; id: number; report: LoadReport; ms: number; memory: MemoryPeaks; probeMs?: number }
   | { type: 'ran'; id: number; run: MeasuredRun }
   | { type: 'done'; id: number }
   | { type: 'error'; id: number; kind: ErrorKind; message: string }

@@ -21,6 +21,7 @@ import {
   type Engine,
   type LoadReport,
   type LoadRequest,
+  type ProbeReport,
   type RunOutput,
   type RunRequest,
   type TargetId,
@@ -114,6 +115,10 @@ interface Loaded {
   seed: number;
   /** Set after a worker crash: the model is gone with the worker; only unload() makes sense. */
   crashed: boolean;
+  gpu: boolean;
+  /** Whether probe() runs the one-token completion (options.probeBackend !== false). */
+  probe: boolean;
+  probeTimeoutMs: number;
 }
 
 function firstLine(error: unknown): string {
@@ -308,19 +313,6 @@ export function createQvacEngine(): Engine {
       }
       const loadModelMs = performance.now() - loadStarted;
 
-      let probeStats: CompletionStats | undefined;
-      let probeMs: number | undefined;
-      if (request.options?.probeBackend !== false) {
-        const probeStarted = performance.now();
-        try {
-          probeStats = await probeBackend(sdk, modelId, seed, request.timeoutMs);
-          probeMs = performance.now() - probeStarted;
-        } catch (error) {
-          await stopWorker(sdk);
-          throw new Error(`qvac: ${modelLabel} loaded but a one-token probe failed: ${firstLine(error)}`);
-        }
-      }
-
       const mmprojPath = registryCachePath(mmproj);
       let geometry: Idefics3Geometry | null = null;
       try {
@@ -329,16 +321,14 @@ export function createQvacEngine(): Engine {
         geometry = null;
       }
 
-      loaded = { sdk, modelId, modelLabel, geometry, seed, crashed: false };
-      const backendActual = probeStats?.backendDevice ?? BACKEND_UNKNOWN;
+      loaded = { sdk, modelId, modelLabel, geometry, seed, crashed: false, gpu, probe: request.options?.probeBackend !== false, probeTimeoutMs: request.timeoutMs };
+      const backendActual = BACKEND_UNKNOWN;
       const workerPid = findWorkerPid();
       const notes = [
         `threads not settable: ${QVAC_PACKAGE} rejects a "threads" model option (strict schema), so llama.cpp used its own default; ${request.threads} requested`,
         "prompt layout: llama.cpp's built-in SmolVLM chat format (the GGUF's template is detected, not run as Jinja); the image goes in as a separate user message",
         'llama.cpp always slices an image into grid tiles plus one overview frame (a 512×512 image at image_size 512 becomes 2 frames); image tokens and frames are estimates from the mmproj header',
       ];
-      if (probeStats) notes.push('a one-token text-only probe ran after loadModel to learn backendDevice; its time is in engineStats.probeMs and in the load time');
-      if (gpu && backendActual === 'cpu') notes.push('gpu requested but llama.cpp ran on cpu (Vulkan fallback)');
 
       const engineStats: Record<string, number | string> = {
         loadModelMs,
@@ -347,7 +337,6 @@ export function createQvacEngine(): Engine {
         ctxSize: Number(modelConfig.ctx_size),
         gpuLayers: Number(modelConfig.gpu_layers),
       };
-      if (probeMs !== undefined) engineStats.probeMs = probeMs;
       if (workerPid !== null) engineStats.workerPid = workerPid;
       if (geometry) {
         engineStats.imageSize = geometry.imageSize;
@@ -365,7 +354,6 @@ export function createQvacEngine(): Engine {
       return {
         backendRequested: request.target,
         backendActual,
-        ...(backendActual === 'gpu' ? { device: 'vulkan' } : backendActual === 'cpu' ? { device: 'cpu' } : {}),
         threads: 0,
         dtypes: {
           text: request.model.quant,
@@ -378,6 +366,28 @@ export function createQvacEngine(): Engine {
       };
     },
 
+    /** Timed apart from load() by the host: a load time never includes this completion. */
+    async probe(): Promise<ProbeReport> {
+      if (!loaded || !loaded.probe) return {};
+      const current = loaded;
+      let stats: CompletionStats | undefined;
+      try {
+        stats = await probeBackend(current.sdk, current.modelId, current.seed, current.probeTimeoutMs);
+      } catch (error) {
+        loaded = null;
+        await stopWorker(current.sdk);
+        throw new Error(`qvac: ${current.modelLabel} loaded but a one-token probe failed: ${firstLine(error)}`);
+      }
+      const backendActual = stats?.backendDevice ?? BACKEND_UNKNOWN;
+      const notes = ['a one-token text-only probe ran after loadModel to learn backendDevice; it is timed apart (load.probeMs), not in the load time'];
+      if (current.gpu && backendActual === 'cpu') notes.push('gpu requested but llama.cpp ran on cpu (Vulkan fallback)');
+      return {
+        backendActual,
+        ...(backendActual === 'gpu' ? { device: 'vulkan' } : backendActual === 'cpu' ? { device: 'cpu' } : {}),
+        notes,
+      };
+    },
+
     async run(request: RunRequest, onToken: (text: string) => void): Promise<RunOutput> {
       if (!loaded) throw new Error('qvac: run before load');
       if (loaded.crashed) throw new Error('qvac: the QVAC worker crashed earlier; unload and load again');
@@ -386,23 +396,25 @@ export function createQvacEngine(): Engine {
       const { decoding } = request;
 
       let streamChunks = 0;
+      let streamDeltas = 0;
       let eventStats: CompletionStats | undefined;
       let final: CompletionFinal;
+      const generationParams = { temp: 0, seed: decoding.seed, predict: decoding.maxNewTokens };
       try {
         const run = current.sdk.completion({
           modelId: current.modelId,
           stream: true,
           history: [{ role: 'user', content: request.prompt, attachments: [{ path: request.imagePath }] }],
-          generationParams: { temp: 0, seed: decoding.seed, predict: decoding.maxNewTokens },
+          generationParams,
         });
         for await (const event of run.events) {
           if (event.type === 'contentDelta') {
             const text = (event as { text: string }).text;
-            // The SDK emits an empty delta for a token whose bytes do not yet form whole UTF-8 characters.
-            if (text.length > 0) {
-              streamChunks++;
-              onToken(text);
-            }
+            // Every delta is a token, including the empty one the SDK sends for a token whose bytes do
+            // not yet form whole UTF-8 characters: each marks when a token reached the host.
+            streamDeltas++;
+            if (text.length > 0) streamChunks++;
+            onToken(text);
           } else if (event.type === 'completionStats') {
             eventStats = (event as { stats: CompletionStats }).stats;
           } else if (event.type === 'completionDone') {
@@ -424,7 +436,7 @@ export function createQvacEngine(): Engine {
       }
 
       const stats = final.stats ?? eventStats;
-      const engineStats: Record<string, number | string> = { ...rawStats(stats), streamChunks };
+      const engineStats: Record<string, number | string> = { ...rawStats(stats), streamChunks, streamDeltas };
       if (final.stopReason) engineStats.stopReason = final.stopReason;
       const generatedFromSdk = typeof stats?.generatedTokens === 'number';
       engineStats.generatedTokensSource = generatedFromSdk ? 'sdk stats.generatedTokens (llama.cpp decode count)' : 'count of non-empty streamed chunks';
@@ -435,6 +447,17 @@ export function createQvacEngine(): Engine {
         engineStats,
       };
       if (typeof stats?.promptTokens === 'number') output.promptTokens = stats.promptTokens;
+      output.decodingApplied = { ...generationParams, greedy: generationParams.temp === 0, loadTemp: 0, loadSeed: current.seed };
+      // Tokens are made in the worker and reach this host in bursts over a socket, so the decode rate
+      // is llama.cpp's own (decode tokens / decode time, measured in the worker) and TTFT follows from it.
+      const tps = stats?.tokensPerSecond;
+      if (typeof tps === 'number' && Number.isFinite(tps) && tps > 0 && output.generatedTokens >= 2) {
+        output.engineTiming = {
+          decodeTokensPerSec: tps,
+          decodeMs: (output.generatedTokens / tps) * 1000,
+          source: 'QVAC worker: llama.cpp decode timer (SDK stats.tokensPerSecond); TTFT = end-to-end latency − generatedTokens / tokensPerSecond',
+        };
+      }
 
       if (current.geometry) {
         const size = await imageDimensions(request.imagePath);

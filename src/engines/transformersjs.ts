@@ -219,6 +219,7 @@ export function createTransformersJsEngine(): Engine {
         generatedTokens,
         phases,
         engineStats: { decoderCalls: decoderCalls.length, visionEncoderCalls: (calls.vision_encoder ?? []).length },
+        decodingApplied: { do_sample: false, max_new_tokens: request.decoding.maxNewTokens, greedy: true, do_image_splitting: imageSplitting },
       };
     },
 

@@ -98,3 +98,46 @@ export function resetTreePeaks(pid: number): void {
   resetPeak(pid);
   for (const child of descendantPids(pid)) resetPeak(child);
 }
+
+export interface ResidentKinds {
+  /** Anonymous memory: heap, and weights a runtime copied in (ONNX Runtime). */
+  rssAnonBytes: number;
+  /** File-backed pages: mapped files, such as weights llama.cpp maps with mmap. */
+  rssFileBytes: number;
+  rssShmemBytes: number;
+}
+
+/** RssAnon / RssFile / RssShmem of one process, or null when it is gone. */
+export function readResidentKinds(pid: number): ResidentKinds | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const anon = kbField(status, 'RssAnon');
+    const file = kbField(status, 'RssFile');
+    const shmem = kbField(status, 'RssShmem');
+    if (anon === null || file === null) return null;
+    return { rssAnonBytes: anon, rssFileBytes: file, rssShmemBytes: shmem ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What a process tree's resident memory is made of, host and descendants (summed) apart: a
+ * reader can see whether two engines' peaks are the same kind of thing (copied weights count as
+ * anonymous memory; mmapped weights as file pages, which the kernel can drop and share).
+ */
+export function treeResidentKinds(pid: number): { host: ResidentKinds | null; worker: ResidentKinds | null } {
+  const host = readResidentKinds(pid);
+  const children = descendantPids(pid)
+    .map(readResidentKinds)
+    .filter((kinds): kinds is ResidentKinds => kinds !== null);
+  const worker =
+    children.length === 0
+      ? null
+      : children.reduce((sum, kinds) => ({
+          rssAnonBytes: sum.rssAnonBytes + kinds.rssAnonBytes,
+          rssFileBytes: sum.rssFileBytes + kinds.rssFileBytes,
+          rssShmemBytes: sum.rssShmemBytes + kinds.rssShmemBytes,
+        }));
+  return { host, worker };
+}

@@ -31,6 +31,12 @@ export const PhasesSchema = z.object({
 
 const RawStats = z.record(z.string(), z.union([z.number(), z.string()]));
 
+const ResidentKindsSchema = z.object({
+  rssAnonBytes: z.number().int().nonnegative(),
+  rssFileBytes: z.number().int().nonnegative(),
+  rssShmemBytes: z.number().int().nonnegative(),
+});
+
 /** One counted (or warm-up) run of a cell, measured by the host's clock. */
 export const SampleSchema = z.object({
   /**
@@ -66,6 +72,29 @@ export const SampleSchema = z.object({
   engineStats: RawStats.optional(),
   /** Token arrival times in ms from the start of the sample. */
   tokenTimesMs: z.array(z.number()).optional(),
+  /**
+   * Where tokenTimesMs were taken: `engine-process` (the token callback in the engine's own
+   * process, as they are made) or `host-arrival` (when chunks reached the host from a worker,
+   * which may batch them: a transport figure, not a generation figure).
+   */
+  tokenTimesSource: z.enum(['engine-process', 'host-arrival']).optional(),
+  /** Where ttftMs and decodeTokensPerSec come from, in words (docs/measurements.md); absent: the host's token timestamps. */
+  timingSource: z.string().optional(),
+  /** The host-side TTFT and decode rate, kept and labelled when the engine's own timing replaced them. */
+  hostTiming: z.object({ ttftMs: z.number().nullable(), decodeTokensPerSec: z.number().nullable() }).optional(),
+  /** Threads of the engine's process tree that were on a CPU for at least 20% of the run (src/measure/threads.ts); null for runs too short to tell. */
+  activeThreads: z.number().int().nonnegative().nullable().optional(),
+  /** CPU time of the engine's process tree during the run, ms. */
+  cpuMs: z.number().nonnegative().optional(),
+  /** Run-queue wait of the active threads: CPU they were ready for and did not get (other load, or more threads than cores), ms. */
+  runQueueWaitMs: z.number().nonnegative().optional(),
+  /** Resident memory by kind at the end of the run, host and descendants apart (RssAnon / RssFile / RssShmem, bytes). */
+  residentKinds: z
+    .object({
+      host: ResidentKindsSchema.nullable(),
+      worker: ResidentKindsSchema.nullable(),
+    })
+    .optional(),
 });
 export type Sample = z.infer<typeof SampleSchema>;
 
@@ -183,6 +212,8 @@ export const CellSchema = z.object({
       dtypes: z.record(z.string(), z.string()),
       notes: z.array(z.string()),
       engineStats: RawStats.optional(),
+      /** A probe the engine ran after its load (QVAC: a one-token completion to learn the backend), timed apart: never in `ms`. */
+      probeMs: z.number().nonnegative().optional(),
       /** True when this cell shared a host (and therefore a load) with earlier cells of the same model. */
       shared: z.boolean(),
     })
@@ -195,6 +226,8 @@ export const CellSchema = z.object({
       seed: z.number().int(),
     })
     .optional(),
+  /** The decoding settings the engine actually passed to its runtime (as reported by the engine), beside the requested ones in `prompt`. */
+  decodingApplied: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   warmup: z.array(SampleSchema),
   samples: z.array(SampleSchema),
   stats: CellStatsSchema.optional(),

@@ -137,9 +137,9 @@ export class HostClient {
     return HostClient.unwrap(await this.request({ type: 'availability', engine, target }, timeoutMs), 'availability').availability;
   }
 
-  async load(engine: string, request: LoadRequest): Promise<{ report: LoadReport; ms: number; memory: MemoryPeaks }> {
+  async load(engine: string, request: LoadRequest): Promise<{ report: LoadReport; ms: number; memory: MemoryPeaks; probeMs?: number }> {
     const reply = HostClient.unwrap(await this.request({ type: 'load', engine, request }, request.timeoutMs), 'loaded');
-    return { report: reply.report, ms: reply.ms, memory: reply.memory };
+    return { report: reply.report, ms: reply.ms, memory: reply.memory, ...(reply.probeMs !== undefined ? { probeMs: reply.probeMs } : {}) };
   }
 
   async run(request: RunRequest, timeoutMs: number): Promise<MeasuredRun> {

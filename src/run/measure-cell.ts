@@ -3,22 +3,29 @@ import type { MeasuredRun } from '../engines/protocol.js';
 import type { Cell, Sample } from '../results/schema.js';
 import { summarize } from '../stats/index.js';
 
+/** Decode rate after the first token, from token timestamps: (generated - 1) / (last - first). */
+function decodeRateFromTimes(generated: number, tokens: readonly number[], ttftMs: number | null): number | null {
+  const last = tokens[tokens.length - 1];
+  return generated >= 2 && tokens.length >= 2 && last !== undefined && ttftMs !== null && last > ttftMs ? ((generated - 1) / (last - ttftMs)) * 1000 : null;
+}
+
 export function toSample(run: MeasuredRun): Sample {
   const { output } = run;
   const tokens = run.tokenTimesMs;
   const generated = output.generatedTokens;
-  // Decode rate after the first token: the first token's time is TTFT (prefill). The engine's own
-  // token count is used, not the number of streamed pieces: QVAC holds back a token that is not yet
-  // whole UTF-8, so it streams fewer pieces than it decodes.
-  const last = tokens[tokens.length - 1];
-  const decodeTokensPerSec =
-    generated >= 2 && tokens.length >= 2 && last !== undefined && run.ttftMs !== null && last > run.ttftMs
-      ? ((generated - 1) / (last - run.ttftMs)) * 1000
-      : null;
-  return {
+  // The engine's own token count is used, not the number of streamed pieces: QVAC holds back a
+  // token that is not yet whole UTF-8, so it streams fewer pieces than it decodes.
+  const hostDecode = decodeRateFromTimes(generated, tokens, run.ttftMs);
+  // Where tokens are made elsewhere (QVAC's worker), the engine's own decode timer is the figure;
+  // TTFT is then what is left of the end-to-end latency once that decode time is taken out, so
+  // latency = TTFT + decode for every engine. The host's own figures are kept, labelled.
+  const timing = output.engineTiming;
+  const engineTtft = timing ? run.latencyMs - timing.decodeMs : null;
+  const useEngine = timing !== undefined && engineTtft !== null && engineTtft >= 0 && Number.isFinite(timing.decodeTokensPerSec);
+  const sample: Sample = {
     latencyMs: run.latencyMs,
-    ttftMs: run.ttftMs,
-    decodeTokensPerSec,
+    ttftMs: useEngine ? engineTtft : run.ttftMs,
+    decodeTokensPerSec: useEngine ? timing.decodeTokensPerSec : hostDecode,
     promptTokens: output.promptTokens ?? null,
     imageTokens: output.imageTokens ?? null,
     frames: output.frames ?? null,
@@ -28,7 +35,21 @@ export function toSample(run: MeasuredRun): Sample {
     phases: output.phases,
     engineStats: output.engineStats,
     tokenTimesMs: tokens.map((t) => Math.round(t * 1000) / 1000),
+    tokenTimesSource: useEngine ? 'host-arrival' : 'engine-process',
   };
+  if (useEngine) {
+    sample.timingSource = timing.source;
+    sample.hostTiming = { ttftMs: run.ttftMs, decodeTokensPerSec: hostDecode };
+  }
+  if (run.threads) {
+    sample.activeThreads = run.threads.activeThreads;
+    sample.cpuMs = Math.round(run.threads.cpuMs * 1000) / 1000;
+    sample.runQueueWaitMs = Math.round(run.threads.runQueueWaitMs * 1000) / 1000;
+  } else if (run.threads === null) {
+    sample.activeThreads = null;
+  }
+  if (run.residentKinds) sample.residentKinds = run.residentKinds;
+  return sample;
 }
 
 export function cellStats(samples: Sample[]): NonNullable<Cell['stats']> {

@@ -105,7 +105,7 @@ interface LiveHost {
   plan: HostPlan;
   model: ResolvedModel;
   client: HostClient | null;
-  load: { report: LoadReport; ms: number; memory: MemoryPeaks } | null;
+  load: { report: LoadReport; ms: number; memory: MemoryPeaks; probeMs?: number } | null;
   cellsSinceLoad: number;
   unavailable: string | null;
   failed: string | null;
@@ -125,6 +125,8 @@ interface CellProgress {
   warmup: Sample[];
   samples: Sample[];
   texts: string[];
+  /** The decoding settings the engine reported it passed (the same on every run of a cell). */
+  decodingApplied?: Record<string, string | number | boolean>;
   elapsedMs: number;
   error: string | null;
 }
@@ -422,6 +424,7 @@ export class Orchestrator {
           dtypes: host.load.report.dtypes,
           notes: host.load.report.notes,
           engineStats: host.load.report.engineStats,
+          ...(host.load.probeMs !== undefined ? { probeMs: host.load.probeMs } : {}),
           shared: host.cellsSinceLoad > 0,
         }
       : undefined;
@@ -437,6 +440,7 @@ export class Orchestrator {
       status: 'ok',
       samples: progress.samples,
       stats: cellStats(progress.samples),
+      ...(progress.decodingApplied ? { decodingApplied: progress.decodingApplied } : {}),
       output: { text, stableAcrossSamples: progress.texts.every((t) => t === text) },
     };
   }
@@ -475,6 +479,7 @@ export class Orchestrator {
       if (counted) {
         progress.samples.push(sample);
         progress.texts.push(run.output.text);
+        progress.decodingApplied ??= run.output.decodingApplied;
         progress.elapsedMs += sample.latencyMs;
       } else {
         progress.warmup.push(sample);
