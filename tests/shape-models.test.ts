@@ -112,9 +112,11 @@ describe('catalog and names', () => {
 describe('token budget of shape-faithful runs', () => {
   it('flags a shape-synthetic run that stopped short, and nothing else', async () => {
     const { tokenBudgetViolation } = await import('../src/models/shape/token-budget.js');
-    expect(tokenBudgetViolation('shape', 64, 64)).toBeNull();
-    expect(tokenBudgetViolation('shape', 12, 64)).toMatch(/12 tokens, not the 64/);
-    expect(tokenBudgetViolation('tiny', 12, 64)).toBeNull();
-    expect(tokenBudgetViolation(false, 3, 64)).toBeNull();
+    expect(tokenBudgetViolation('shape', true, 64, 64)).toBeNull();
+    expect(tokenBudgetViolation('shape', true, 12, 64)).toMatch(/12 tokens, not the 64/);
+    expect(tokenBudgetViolation('tiny', true, 12, 64)).toBeNull();
+    expect(tokenBudgetViolation(false, true, 3, 64)).toBeNull();
+    // An OCR pipeline with real dimensions (the generated doctr model) reads text out: no token budget.
+    expect(tokenBudgetViolation('shape', false, 0, 96)).toBeNull();
   });
 });

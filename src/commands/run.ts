@@ -162,12 +162,10 @@ export async function runCommand(flags: RunFlags, command: string): Promise<numb
     for (const cell of results.cells) counts[cell.status]++;
     const shown = (path: string) => (isAbsolute(path) ? relative(process.cwd(), path) || path : path);
     console.log(`results: ${shown(outcome.resultsPath)} (${counts.ok} ok, ${counts.failed} failed, ${counts.unavailable} unavailable)`);
-    if (results.models.some((model) => model.synthetic === 'tiny')) {
-      console.log('SYNTHETIC WEIGHTS: tiny random-weight models — timings prove the plumbing only; quality figures mean nothing.');
-    }
-    if (results.models.some((model) => model.synthetic === 'shape')) {
-      console.log('SHAPE-FAITHFUL RANDOM WEIGHTS: speed and memory are real-scale; quality is meaningless.');
-    }
+    // Each banner names the models it describes: a run can mix tiny models with shape-faithful ones (tiny-ocr-doctr).
+    const modelsOf = (kind: 'tiny' | 'shape') => [...new Set(results.models.filter((model) => model.synthetic === kind).map((model) => model.id))].join(', ');
+    if (modelsOf('tiny')) console.log(`SYNTHETIC WEIGHTS (${modelsOf('tiny')}): tiny random-weight models — timings prove the plumbing only; quality figures mean nothing; no verdict is judged on them.`);
+    if (modelsOf('shape')) console.log(`SHAPE-FAITHFUL RANDOM WEIGHTS (${modelsOf('shape')}): speed and memory are real-scale; quality is meaningless.`);
     for (const warning of results.warnings ?? []) console.log(`warning: ${warning}`);
     if (flags.report && results.cells.length > 0) {
       const { writeReport } = await import('../report/write.js');

@@ -10,13 +10,15 @@ export interface EngineInfo {
   packageName: string;
   tasks: readonly TaskId[];
   targets: readonly TargetId[];
+  /** Generates text token by token (a VLM), as opposed to an OCR pipeline that reads text out. */
+  generative: boolean;
 }
 
 export const ENGINE_INFO: Record<string, EngineInfo> = {
-  transformersjs: { packageName: '@huggingface/transformers', tasks: ['caption', 'ocr'], targets: ['cpu', 'gpu', 'browser-wasm', 'browser-webgpu'] },
-  qvac: { packageName: '@qvac/sdk', tasks: ['caption', 'ocr'], targets: ['cpu', 'gpu'] },
-  'qvac-ocr': { packageName: '@qvac/sdk', tasks: ['ocr'], targets: ['cpu', 'gpu'] },
-  tesseract: { packageName: 'tesseract.js', tasks: ['ocr'], targets: ['cpu'] },
+  transformersjs: { packageName: '@huggingface/transformers', tasks: ['caption', 'ocr'], targets: ['cpu', 'gpu', 'browser-wasm', 'browser-webgpu'], generative: true },
+  qvac: { packageName: '@qvac/sdk', tasks: ['caption', 'ocr'], targets: ['cpu', 'gpu'], generative: true },
+  'qvac-ocr': { packageName: '@qvac/sdk', tasks: ['ocr'], targets: ['cpu', 'gpu'], generative: false },
+  tesseract: { packageName: 'tesseract.js', tasks: ['ocr'], targets: ['cpu'], generative: false },
 };
 
 type EngineFactory = (target?: TargetId) => Promise<Engine>;

@@ -29,8 +29,8 @@ const EMBED_STYLES = [
 export function renderEmbed(model: ReportModel, reportHref = 'report.html'): string {
   const multiRun = model.runs.length > 1;
   const banners: string[] = [];
-  if (model.synthetic.tiny.length) banners.push('Synthetic tiny random weights: timings prove the plumbing only; quality figures mean nothing.');
-  if (model.synthetic.shape.length) banners.push('Shape-faithful random weights: speed and memory are real-scale; quality is meaningless.');
+  if (model.synthetic.tiny.length) banners.push(`Synthetic tiny random weights (${model.synthetic.tiny.join(', ')}): timings prove the plumbing only; quality figures mean nothing; no verdict is judged on them.`);
+  if (model.synthetic.shape.length) banners.push(`Shape-faithful random weights (${model.synthetic.shape.join(', ')}): speed and memory are real-scale; quality is meaningless.`);
   const rows = model.verdicts
     .map(
       (v) =>

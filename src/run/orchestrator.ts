@@ -469,7 +469,7 @@ export class Orchestrator {
       if (host.coldStart && host.coldStart.firstResultAt === undefined) host.coldStart.firstResultAt = nowMs();
       const sample = { startedAtMs: Math.round(sentAtMs * 1000) / 1000, ...toSample(run), ...(gpuMemoryBytes !== undefined ? { gpuMemoryBytes } : {}) };
       // Shape-faithful models cannot stop early; a short generation would make their speed figures wrong.
-      const budgetProblem = tokenBudgetViolation(host.plan.entry.synthetic, sample.generatedTokens, decoding.maxNewTokens);
+      const budgetProblem = tokenBudgetViolation(host.plan.entry.synthetic, ENGINE_INFO[host.plan.engine]?.generative ?? true, sample.generatedTokens, decoding.maxNewTokens);
       if (budgetProblem) {
         progress.error = budgetProblem;
         return;
