@@ -81,6 +81,12 @@ export class HostClient {
       if (!this.exited) this.knownDescendants = descendantPids(this.pid);
     }, 500);
     watch.unref();
+    // A send on a channel the host has just closed (it died, or an interrupt killed it) fails
+    // asynchronously with EPIPE or ERR_IPC_CHANNEL_CLOSED. Without a listener that 'error' event
+    // would crash the orchestrator; the 'exit' event that follows fails the pending request.
+    this.child.on('error', (error) => {
+      this.onLog(`engine host ${this.label}: ${error.message}`);
+    });
     this.child.on('exit', (code, signal) => {
       this.exited = true;
       clearInterval(watch);
@@ -107,6 +113,7 @@ export class HostClient {
 
   private request(message: DistributiveOmit<HostRequest, 'id'>, timeoutMs: number): Promise<HostReply> {
     if (this.exited) return Promise.reject(new HostError(`${this.exitReason}; cannot send ${message.type}`, 'crash'));
+    if (!this.child.connected) return Promise.reject(new HostError(`engine host ${this.label} closed its channel (crash); cannot send ${message.type}`, 'crash'));
     const id = this.nextId++;
     return new Promise<HostReply>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -115,7 +122,20 @@ export class HostClient {
         this.kill();
       }, timeoutMs);
       this.pending = { id, resolve, reject, timer };
-      this.child.send({ ...message, id } as HostRequest);
+      const failSend = (error: Error): void => {
+        if (this.pending?.id !== id) return;
+        this.pending = null;
+        clearTimeout(timer);
+        reject(new HostError(`engine host ${this.label} could not be sent ${message.type} (${error.message}; crash)`, 'crash'));
+      };
+      try {
+        // The callback receives a send that failed on a closed channel, instead of an 'error' event.
+        this.child.send({ ...message, id } as HostRequest, (error) => {
+          if (error) failSend(error);
+        });
+      } catch (error) {
+        failSend(error as Error);
+      }
     });
   }
 
@@ -138,19 +158,26 @@ export class HostClient {
     return HostClient.unwrap(await this.request({ type: 'run', request }, timeoutMs), 'ran').run;
   }
 
-  /** Unloads and exits; kills the tree if it does not go within the grace period. */
+  /**
+   * Unloads and exits; kills the tree if it does not go within the grace period. Never throws:
+   * a host that is already gone, or whose channel an interrupt has just closed, is only killed.
+   */
   async shutdown(graceMs = 15000): Promise<void> {
-    if (this.exited) {
-      this.killTree();
-      return;
-    }
     try {
-      await this.request({ type: 'shutdown' }, graceMs);
-    } catch {
-      // fall through to the kill below
+      if (this.exited || !this.child.connected) {
+        this.kill();
+        return;
+      }
+      try {
+        await this.request({ type: 'shutdown' }, graceMs);
+      } catch {
+        // fall through to the kill below
+      }
+      await this.waitForExit(2000);
+      this.kill();
+    } catch (error) {
+      this.onLog(`engine host ${this.label}: shutdown: ${(error as Error).message}`);
     }
-    await this.waitForExit(2000);
-    this.kill();
   }
 
   private async waitForExit(ms: number): Promise<void> {
