@@ -21,6 +21,15 @@ export class HostError extends Error {
   }
 }
 
+/**
+ * Whether a failed availability check or load may succeed in a fresh process: a host that died
+ * (killed, crashed) or an engine error (e.g. QVAC's worker lost mid-load). A user error (a
+ * missing file), an unavailable target and a timeout (the load would hang again) are final.
+ */
+export function isRetryableLoadFailure(error: unknown): boolean {
+  return !(error instanceof HostError) || error.kind === 'crash' || error.kind === 'engine';
+}
+
 /** The compiled host entry; tests import src/ through vitest, so fall back to dist/. */
 function hostEntry(): string {
   const sibling = fileURLToPath(new URL('../engines/host.js', import.meta.url));

@@ -27,7 +27,7 @@ import { writeResults } from '../results/io.js';
 import { cellKeyId, type Cell, type ModelRecord, type Results, type Sample, type Settings } from '../results/schema.js';
 import { TASK_PROMPTS, decodingFor } from '../tasks.js';
 import { assembleResults } from './assemble.js';
-import { HostClient, HostError } from './host-client.js';
+import { HostClient, HostError, isRetryableLoadFailure } from './host-client.js';
 import { Journal, readJournal, type JournalContents, type JournalHeader } from './journal.js';
 import { cellKey, countCells, makePlan, type Block, type HostPlan } from './plan.js';
 import type { Progress } from './progress.js';
@@ -317,7 +317,8 @@ export class Orchestrator {
     this.journal.append({ type: 'engine', record });
   }
 
-  private async startHost(host: LiveHost, records: Map<string, Results['engines'][number]>): Promise<void> {
+  /** `firstFailure`: set on the one retry after a crash at load, so a second failure reports both reasons. */
+  private async startHost(host: LiveHost, records: Map<string, Results['engines'][number]>, firstFailure?: string): Promise<void> {
     const { plan } = host;
     host.client?.kill();
     const spawnedAt = nowMs();
@@ -360,9 +361,13 @@ export class Orchestrator {
       host.flags = [];
     } catch (error) {
       const message = (error as Error).message;
-      if (error instanceof HostError && error.kind === 'unavailable') host.unavailable = message;
-      else host.failed = `load failed: ${message}`;
       await this.stopHost(host);
+      if (error instanceof HostError && error.kind === 'unavailable') host.unavailable = message;
+      else if (!firstFailure && isRetryableLoadFailure(error) && !this.interrupted) {
+        // A crash at load (a killed host, a lost QVAC worker) says nothing about the model: one more try in a fresh process.
+        this.progress.note(`load of ${plan.label} failed (${message}); retrying once in a fresh process`);
+        await this.startHost(host, records, message);
+      } else host.failed = firstFailure ? `load failed twice: ${firstFailure}; then, in a fresh process: ${message}` : `load failed: ${message}`;
     }
   }
 
