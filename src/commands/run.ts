@@ -5,6 +5,7 @@ import { UserError, type TargetId, type TaskId } from '../engines/engine.js';
 import { BUILTIN_FIXTURES_DIR } from '../fixtures/manifest.js';
 import { defaultThreads } from '../measure/environment.js';
 import { readJournal } from '../run/journal.js';
+import { runFolder } from '../results/io.js';
 import { optionsFromSettings, Orchestrator, type RunOptions } from '../run/orchestrator.js';
 import { createProgress } from '../run/progress.js';
 import { DEFAULT_MAX_NEW_TOKENS } from '../tasks.js';
@@ -128,7 +129,7 @@ function profileOptions(flags: RunFlags): Partial<RunOptions> {
 /** On resume, the original settings win: a resumed run must equal an uninterrupted one. */
 function resumeOptions(flags: RunFlags, command: string): RunOptions {
   const resultsRoot = resolve(flags.resultsDir);
-  const journal = readJournal(join(resultsRoot, flags.resume as string, 'journal.jsonl'));
+  const journal = readJournal(join(runFolder(resultsRoot, flags.resume as string), 'journal.jsonl'));
   return {
     ...runOptionsFrom(flags, command),
     ...optionsFromSettings(journal.header.run.settings),
@@ -167,7 +168,7 @@ export async function runCommand(flags: RunFlags, command: string): Promise<numb
     for (const warning of results.warnings ?? []) console.log(`warning: ${warning}`);
     if (flags.report && results.cells.length > 0) {
       const { writeReport } = await import('../report/write.js');
-      const outDir = resolve(flags.reportsDir, results.run.id);
+      const outDir = runFolder(flags.reportsDir, results.run.id);
       const written = await writeReport([results], outDir);
       console.log(`report: ${written.files.map(shown).join(', ')}`);
     }

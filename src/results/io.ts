@@ -1,7 +1,25 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { UserError } from '../engines/engine.js';
-import { ResultsSchema, type Results } from './schema.js';
+import { RUN_ID_PATTERN, RUN_ID_RULE, ResultsSchema, type Results } from './schema.js';
+
+/**
+ * `root/name`, refused unless it stays inside `root`: a name from a results file or the command
+ * line must never choose where files are written.
+ */
+export function insideFolder(root: string, name: string, what: string): string {
+  const base = resolve(root);
+  const full = resolve(base, name);
+  const rel = relative(base, full);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new UserError(`${what} "${name}" would leave ${base} — refusing to write outside it`);
+  return full;
+}
+
+/** The folder of run `runId` under `root` (results/ or reports/), after checking the id. */
+export function runFolder(root: string, runId: string): string {
+  if (!RUN_ID_PATTERN.test(runId)) throw new UserError(`run id "${runId}" is not valid: ${RUN_ID_RULE}`);
+  return insideFolder(root, runId, 'run id');
+}
 
 /** Writes then renames, so a reader (or a crash) never sees a half-written file. */
 export function writeFileAtomic(path: string, content: string): void {

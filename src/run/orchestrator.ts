@@ -23,11 +23,12 @@ import { descendantPids } from '../measure/memory.js';
 import type { MemoryPeaks } from '../engines/protocol.js';
 import { expandModelIds } from '../models/catalog.js';
 import { resolveVariant } from '../models/resolve.js';
-import { writeResults } from '../results/io.js';
+import { runFolder, writeResults } from '../results/io.js';
 import { cellKeyId, type Cell, type ModelRecord, type Results, type Sample, type Settings } from '../results/schema.js';
 import { TASK_PROMPTS, decodingFor } from '../tasks.js';
 import { assembleResults } from './assemble.js';
 import { HostClient, HostError, isRetryableLoadFailure } from './host-client.js';
+import { acquireRunLock, type RunLock } from './lock.js';
 import { Journal, readJournal, type JournalContents, type JournalHeader } from './journal.js';
 import { cellKey, countCells, makePlan, type Block, type HostPlan } from './plan.js';
 import type { Progress } from './progress.js';
@@ -229,7 +230,25 @@ export class Orchestrator {
     for (const client of this.live) client.kill();
   }
 
+  /** The run being measured, once known (for the resume hint and partial results after a second Ctrl-C). */
+  runId: string | null = null;
+  private lock: RunLock | null = null;
+
   async run(): Promise<RunOutcome> {
+    try {
+      return await this.measure();
+    } finally {
+      this.lock?.release();
+    }
+  }
+
+  /** One process per run: a second writer is refused, a dead one's lock is taken over with a note. */
+  private async lockRun(runId: string): Promise<void> {
+    this.runId = runId;
+    this.lock = await acquireRunLock(runFolder(this.options.resultsRoot, runId), (message) => this.progress.note(message));
+  }
+
+  private async measure(): Promise<RunOutcome> {
     const options = this.options;
     for (const engine of options.engines) assertEngineId(engine);
     const models = expandModelIds(options.models);
@@ -244,14 +263,17 @@ export class Orchestrator {
 
     if (options.resume) {
       runId = options.resume;
-      const previous = readJournal(join(options.resultsRoot, runId, 'journal.jsonl'));
+      const journalPath = join(runFolder(options.resultsRoot, runId), 'journal.jsonl');
+      const previous = readJournal(journalPath);
+      await this.lockRun(runId);
       header = previous.header;
-      done = new Set(previous.cells.map((cell) => cellKeyId(cell.key)));
-      this.journal = new Journal(join(options.resultsRoot, runId, 'journal.jsonl'));
+      done = new Set(readJournal(journalPath).cells.map((cell) => cellKeyId(cell.key)));
+      this.journal = new Journal(journalPath, (message) => this.progress.note(message));
       this.progress.note(`resuming ${runId}: ${done.size} cells already measured`);
     } else {
       runId = newRunId();
-      this.journal = new Journal(join(options.resultsRoot, runId, 'journal.jsonl'));
+      this.journal = new Journal(join(options.resultsRoot, runId, 'journal.jsonl'), (message) => this.progress.note(message));
+      await this.lockRun(runId);
       header = newRunHeader(runId, options, { fixtures, manifestSha256, dir });
       // Recorded, not assumed: the claims about working offline read this.
       header.environment.extra = { ...(header.environment.extra ?? {}), network: await detectOffline() };
