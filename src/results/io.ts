@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { UserError } from '../engines/engine.js';
 import { RUN_ID_PATTERN, RUN_ID_RULE, ResultsSchema, type Results } from './schema.js';
 
@@ -10,9 +10,14 @@ import { RUN_ID_PATTERN, RUN_ID_RULE, ResultsSchema, type Results } from './sche
 export function insideFolder(root: string, name: string, what: string): string {
   const base = resolve(root);
   const full = resolve(base, name);
-  const rel = relative(base, full);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new UserError(`${what} "${name}" would leave ${base} — refusing to write outside it`);
+  if (!isStrictlyInside(base, full)) throw new UserError(`${what} "${name}" would leave ${base} — refusing to write outside it`);
   return full;
+}
+
+/** True when `path` lies below `root` (not `root` itself), by path alone. */
+export function isStrictlyInside(root: string, path: string): boolean {
+  const rel = relative(resolve(root), resolve(path));
+  return rel !== '' && rel.split(sep)[0] !== '..' && !isAbsolute(rel);
 }
 
 /** The folder of run `runId` under `root` (results/ or reports/), after checking the id. */
