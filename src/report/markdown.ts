@@ -3,6 +3,7 @@ import { renderClaimsMarkdown } from '../claims/render.js';
 import { renderFootprintMarkdown } from '../footprint/render.js';
 import { decodeRoofline, rooflineMarkdown } from './roofline.js';
 import { escapeMarkdownCell as cell, escapeMarkdownText as text } from './escape.js';
+import { textExcerpt } from '../results/text-cap.js';
 import { TASK_LABELS, formatBytes, formatMs, formatNumber, metricHeading, metricLabel, showsQuality, type ReportModel, type TaskView, type VariantTaskFigures } from './model.js';
 
 function mdTable(headers: string[], rows: string[][]): string {
@@ -164,7 +165,7 @@ export function renderMarkdown(model: ReportModel): string {
             cell(item.fixture.id),
             cell(item.fixture.references[0] ?? ''),
             cell(o.variant.label),
-            o.status === 'ok' ? cell(o.text ?? '') : cell(`${o.status}: ${o.reason ?? ''}`),
+            o.status === 'ok' ? cell(textExcerpt(o.text ?? '')) : cell(`${o.status}: ${o.reason ?? ''}`),
             score,
             formatMs(o.latencyMedianMs),
           ];

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { UserError } from '../engines/engine.js';
+import { MAX_RESULTS_STRING_CHARS, findOversizedString } from './text-cap.js';
 import { RUN_ID_PATTERN, RUN_ID_RULE, ResultsSchema, type Results } from './schema.js';
 
 /**
@@ -41,6 +42,13 @@ export function writeResults(path: string, results: Results): void {
 
 /** Parses and validates; any problem becomes one line naming the file, the field and the remedy. */
 export function parseResults(json: unknown, source: string): Results {
+  // Checked first: a hostile file with a 50 MB string would otherwise cost minutes and gigabytes in every report format.
+  const oversized = findOversizedString(json);
+  if (oversized) {
+    throw new UserError(
+      `${source} is not a valid vlmbench results file: ${oversized.path} is ${oversized.length} characters, more than vlmbench ever writes (${MAX_RESULTS_STRING_CHARS}) — pass a results.json written by "vlmbench run"`,
+    );
+  }
   const parsed = ResultsSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -145,6 +145,8 @@ export const CellSchema = z.object({
       text: z.string(),
       /** False when counted samples produced different texts (greedy decoding should make them equal). */
       stableAcrossSamples: z.boolean(),
+      /** Set when the text was cut to OUTPUT_TEXT_CAP_BYTES (src/results/text-cap.ts): the full output's size in UTF-8 bytes. */
+      originalBytes: z.number().int().positive().optional(),
     })
     .optional(),
   /** Quality metric name to value (fractions, not percents). Null where the metric cannot be computed. */

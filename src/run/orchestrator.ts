@@ -32,7 +32,7 @@ import { acquireRunLock, type RunLock } from './lock.js';
 import { Journal, readJournal, type JournalContents, type JournalHeader } from './journal.js';
 import { cellKey, countCells, makePlan, type Block, type HostPlan } from './plan.js';
 import type { Progress } from './progress.js';
-import { cellStats, toSample } from './measure-cell.js';
+import { cellOutput, cellStats, toSample } from './measure-cell.js';
 import { actualBackend, fallbackReason } from './fallback.js';
 
 export interface RunOptions {
@@ -430,14 +430,13 @@ export class Orchestrator {
     if (progress.error || host.failed) {
       return { ...base, load, status: 'failed', reason: progress.error ?? host.failed ?? 'failed', samples: progress.samples };
     }
-    const text = progress.texts[0] ?? '';
     return {
       ...base,
       load,
       status: 'ok',
       samples: progress.samples,
       stats: cellStats(progress.samples),
-      output: { text, stableAcrossSamples: progress.texts.every((t) => t === text) },
+      output: cellOutput(progress.texts),
     };
   }
 
