@@ -11,6 +11,7 @@ import type { Availability, LoadReport, LoadRequest, RunRequest, TargetId } from
 import type { ErrorKind, HostReply, HostRequest, MeasuredRun, MemoryPeaks } from '../engines/protocol.js';
 import { REPO_ROOT } from '../measure/environment.js';
 import { descendantPids, isAlive } from '../measure/memory.js';
+import { removeStaleWorkerSockets } from '../engines/qvac-sockets.js';
 
 export class HostError extends Error {
   constructor(
@@ -106,6 +107,8 @@ export class HostClient {
           // already gone
         }
       }
+      // A host that was killed could not remove its QVAC worker's socket file.
+      if (signal) removeStaleWorkerSockets();
       this.exitReason = signal ? `engine host killed by ${signal}` : `engine host exited with code ${code}`;
       if (this.pending) {
         const pending = this.pending;
