@@ -218,5 +218,12 @@ export async function runCommand(flags: RunFlags, command: string): Promise<numb
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    // Between here and the process's exit everything is written: a late signal still ends as an interrupt.
+    const late = (): never => {
+      if (orchestrator.runId) console.log(`run interrupted; resume with: ${resumeCommand(flags, orchestrator.runId)}`);
+      process.exit(EXIT.interrupted);
+    };
+    process.once('SIGINT', late);
+    process.once('SIGTERM', late);
   }
 }
