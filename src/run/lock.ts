@@ -4,10 +4,9 @@
  * down, so the second is refused. A lock whose process is gone (a kill -9, a crash, a lost
  * machine) is stale and is taken over, with a note.
  *
- * The lock is made with link(2), which fails when the name exists, so of two processes that
- * race only one gets it. Removing a stale lock is done under a second, short-lived lock
- * (`run.lock.takeover`), so two processes that both found the same stale lock cannot each
- * remove the other's fresh one.
+ * Taking the lock (checking the owner, removing a stale lock, linking our own into place) happens
+ * under a second, short-lived lock (`run.lock.acquiring`, made with O_EXCL), so of processes that
+ * race only one gets the run, and the one that took over a stale lock is the one that holds it.
  */
 import { randomBytes } from 'node:crypto';
 import { linkSync, openSync, closeSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -17,8 +16,8 @@ import { UserError } from '../engines/engine.js';
 import { isAlive } from '../measure/memory.js';
 
 export const LOCK_FILE = 'run.lock';
-/** A takeover lock older than this was left by a process that died mid-takeover. */
-const TAKEOVER_STALE_MS = 10_000;
+/** An acquiring lock older than this was left by a process that died while taking the run's lock. */
+const ACQUIRING_STALE_MS = 10_000;
 
 interface LockOwner {
   pid: number;
@@ -78,37 +77,20 @@ function errno(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException).code;
 }
 
-/** Removes the stale lock `seen`, unless someone replaced it meanwhile. Returns false when another process holds the takeover. */
-function takeOver(path: string, seen: LockOwner | 'unreadable', note: (message: string) => void): boolean {
-  const takeoverPath = `${path}.takeover`;
-  let fd: number;
+/** Takes the short-lived lock that serialises acquisitions; false while another process holds it. */
+function enterAcquiring(path: string): number | null {
   try {
-    fd = openSync(takeoverPath, 'wx');
+    return openSync(path, 'wx');
   } catch (error) {
     if (errno(error) !== 'EEXIST') throw error;
     try {
-      if (Date.now() - statSync(takeoverPath).mtimeMs > TAKEOVER_STALE_MS) unlinkSync(takeoverPath);
+      // Left by a process that died in the middle of acquiring.
+      if (Date.now() - statSync(path).mtimeMs > ACQUIRING_STALE_MS) unlinkSync(path);
     } catch {
-      // Gone already: the other process finished its takeover.
+      // Gone already: its holder finished.
     }
-    return false;
+    return null;
   }
-  try {
-    const current = readOwner(path);
-    const same = current === 'unreadable' ? seen === 'unreadable' : current !== 'missing' && seen !== 'unreadable' && current.token === seen.token;
-    if (same) {
-      unlinkSync(path);
-      note(
-        seen === 'unreadable'
-          ? `${path} was not a valid lock; replaced it`
-          : `taking over the stale lock ${path}: process ${seen.pid} (started ${seen.startedAt}) is gone`,
-      );
-    }
-  } finally {
-    closeSync(fd);
-    unlinkSync(takeoverPath);
-  }
-  return true;
 }
 
 /**
@@ -117,27 +99,36 @@ function takeOver(path: string, seen: LockOwner | 'unreadable', note: (message: 
  */
 export async function acquireRunLock(runDir: string, note: (message: string) => void = () => {}): Promise<RunLock> {
   const path = join(runDir, LOCK_FILE);
+  const acquiring = `${path}.acquiring`;
   const owner: LockOwner = { pid: process.pid, startTicks: startTicks(process.pid), hostname: hostname(), startedAt: new Date().toISOString(), token: randomBytes(8).toString('hex') };
   const staging = `${path}.${process.pid}.${owner.token}`;
   writeFileSync(staging, `${JSON.stringify(owner)}\n`);
   try {
-    for (let attempt = 0; attempt < 200; attempt++) {
+    for (let attempt = 0; attempt < 2000; attempt++) {
+      const fd = enterAcquiring(acquiring);
+      if (fd === null) {
+        await sleep(10);
+        continue;
+      }
       try {
+        const current = readOwner(path);
+        if (current !== 'missing') {
+          if (current !== 'unreadable' && ownerAlive(current)) {
+            throw new UserError(
+              `run ${runDir} is being written by process ${current.pid}${current.hostname && current.hostname !== hostname() ? ` on ${current.hostname}` : ''} (since ${current.startedAt}) — wait for it to finish or stop it; two processes measuring one run would slow each other down. If that process is really gone, delete ${path}`,
+            );
+          }
+          unlinkSync(path);
+          note(current === 'unreadable' ? `${path} was not a valid lock; replaced it` : `taking over the stale lock ${path}: process ${current.pid} (started ${current.startedAt}) is gone`);
+        }
         linkSync(staging, path);
         return held(path, owner.token);
-      } catch (error) {
-        if (errno(error) !== 'EEXIST') throw error;
+      } finally {
+        closeSync(fd);
+        unlinkSync(acquiring);
       }
-      const current = readOwner(path);
-      if (current === 'missing') continue;
-      if (current !== 'unreadable' && ownerAlive(current)) {
-        throw new UserError(
-          `run ${runDir} is being written by process ${current.pid}${current.hostname && current.hostname !== hostname() ? ` on ${current.hostname}` : ''} (since ${current.startedAt}) — wait for it to finish or stop it; two processes measuring one run would slow each other down. If that process is really gone, delete ${path}`,
-        );
-      }
-      if (!takeOver(path, current, note)) await sleep(25);
     }
-    throw new UserError(`could not take the lock ${path}: other processes keep racing for it — run one resume at a time`);
+    throw new UserError(`could not take the lock ${path}: another process kept ${acquiring} for too long — run one resume at a time`);
   } finally {
     try {
       unlinkSync(staging);
