@@ -8,6 +8,8 @@
  * Heavy: every try starts real engine processes. Timeouts are generous and nothing asserts speed,
  * so it stays reliable on 2 shared cores. FAULT_SEED=n reproduces another draw.
  */
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/cli.js';
 import { expectFinishedDespite, runArgs, TRY_TIMEOUT } from './helpers/fault-runs.js';
@@ -28,6 +30,8 @@ describe('kill -9 of an engine host, 5 times (during load and during runs)', () 
       await sleep(delayMs);
       kill(host);
       const results = await expectFinishedDespite(run, engine, `host ${host} killed at ${phase} + ${delayMs} ms`);
+      // The killed host could not remove its QVAC worker's socket; the harness did.
+      expect(readdirSync(tmpdir()).filter((name) => name.startsWith(`qvac-worker-${host}-`))).toEqual([]);
       for (const cell of results.cells.filter((c) => c.status === 'failed')) expect(cell.reason).toMatch(/crash|killed|exited|closed its channel/);
     }, TRY_TIMEOUT);
   }
