@@ -51,6 +51,7 @@ function addRunOptions(command: Command, defaults: { engines: string; models: st
     .addOption(new Option('--scheduling <mode>', 'interleave engines per fixture, or run them one after another').choices(['interleaved', 'sequential']).default('interleaved'))
     .option('--cooldown <s>', 'pause between fixtures')
     .option('--offline', 'never touch the network; fail at once if a model is not cached')
+    .option('--network-audit', 'run each engine host (and its browser) in a network namespace where every destination is refused, and record every attempt (root, tcpdump)')
     .option('--image-splitting', 'let transformers.js split images into tiles (SmolVLM default); off by default to keep one frame')
     .option('--quant <pairs>', 'engine=quant overrides, e.g. transformersjs=fp32,qvac=F32')
     .option('--model-path <pairs>', 'local model files: engine:role=path, e.g. qvac:gguf=/m/a.gguf,qvac:mmproj=/m/b.gguf')
@@ -62,6 +63,7 @@ function addRunOptions(command: Command, defaults: { engines: string; models: st
     .option('--cdp <url>', 'browser targets: attach to a Chromium already running elsewhere (e.g. Chrome on a phone via adb forward), see docs/browser-and-phone.md')
     .option('--resume <run-id>', 'continue an interrupted run without redoing finished cells')
     .option('--allow-failures', `exit 0 when the run finished but some cells failed (otherwise ${EXIT.someCellsFailed})`)
+    .option('--noise-band <fraction>', 'noise band of ratio verdicts, e.g. 0.05 or 5% (default 5%; see docs/verdicts.md)')
     .option('--quiet', 'no progress output');
 }
 
@@ -104,7 +106,8 @@ program
   .argument('<results...>', 'results.json files (several machines make a cross-device report)')
   .option('--out <dir>', 'output folder (default reports/<run-id>)')
   .option('--title <text>', 'report title')
-  .action(action((files: string[], flags: { out?: string; title?: string }) => reportCommand(files, flags)));
+  .option('--noise-band <fraction>', 'noise band of ratio verdicts, e.g. 0.05 or 5% (default: the run\'s setting, else 5%; see docs/verdicts.md)')
+  .action(action((files: string[], flags: { out?: string; title?: string; noiseBand?: string }) => reportCommand(files, flags)));
 
 program
   .command('compare')

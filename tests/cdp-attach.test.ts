@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumFlags, ensureEmptyModelManifest } from '../src/browser/launch.js';
 import { createTransformersJsBrowserEngine } from '../src/engines/transformersjs-browser.js';
 import { isAlive } from '../src/measure/memory.js';
 import { ensureTiny } from '../src/models/tiny/index.js';
@@ -76,9 +77,11 @@ describe.skipIf(!hasChromium)('attaching to a running Chromium over CDP', () => 
     workDir = await mkdtemp(join(tmpdir(), 'vlmbench-cdp-'));
     const port = await freePort();
     cdpUrl = `http://127.0.0.1:${port}`;
+    ensureEmptyModelManifest();
     chromium = spawn(
       CHROMIUM,
-      ['--headless', `--remote-debugging-port=${port}`, `--user-data-dir=${join(workDir, 'profile')}`, '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', 'about:blank'],
+      // The harness's own quiet flags: the attached browser of a test must not reach the network either.
+      ['--headless', `--remote-debugging-port=${port}`, `--user-data-dir=${join(workDir, 'profile')}`, ...chromiumFlags(false), 'about:blank'],
       { stdio: 'ignore' },
     );
     await waitForDevtools(cdpUrl, 30_000);

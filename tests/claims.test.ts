@@ -72,9 +72,9 @@ interface ResultsSpec {
 
 const CATEGORIES: Record<string, string> = {
   'ocr-clean-01': 'clean',
-  'ocr-two-column-01': 'two-column',
-  'ocr-table-01': 'table',
-  'ocr-small-font-01': 'small-font',
+  ...Object.fromEntries(
+    ['two-column', 'table', 'small-font'].flatMap((category) => ['01', '02', '03'].map((n) => [`ocr-${category}-${n}`, category])),
+  ),
   'scene-01': 'scene-1-2-objects',
 };
 
@@ -282,30 +282,45 @@ describe('compare-quality rule', () => {
     categories: ['two-column', 'table', 'small-font'],
     claimSays: 'subject-worse',
   };
-  const hard = ['ocr-two-column-01', 'ocr-table-01', 'ocr-small-font-01'];
-  const run = (vlmCer: number, tessCer: number, extra: CellSpec[] = []) =>
+  // Three fixtures in each hard category: nine paired fixtures, above the 8-fixture minimum.
+  const hard = ['two-column', 'table', 'small-font'].flatMap((category) => ['01', '02', '03'].map((n) => `ocr-${category}-${n}`));
+  /** Per-fixture spread so the paired test has a variance to work with. */
+  const wobble = (i: number) => ((i * 37) % 7) / 100 - 0.03;
+  const run = (vlmCer: number, tessCer: number, fixtures = hard, extra: CellSpec[] = []) =>
     makeResults({
       models: [SMOL, TESS],
       cells: [
-        ...hard.map((fixture) => ({ engine: 'transformersjs', model: SMOL.id, fixture, quality: { cer: vlmCer } })),
-        ...hard.map((fixture) => ({ engine: 'tesseract', model: TESS.id, quant: 'lstm-eng', fixture, quality: { cer: tessCer } })),
+        ...fixtures.map((fixture, i) => ({ engine: 'transformersjs', model: SMOL.id, fixture, quality: { cer: vlmCer + wobble(i) } })),
+        ...fixtures.map((fixture) => ({ engine: 'tesseract', model: TESS.id, quant: 'lstm-eng', fixture, quality: { cer: tessCer } })),
         // An easy category the rule must ignore.
         { engine: 'transformersjs', model: SMOL.id, fixture: 'ocr-clean-01', quality: { cer: 0 } },
         ...extra,
       ],
     });
 
-  it('is supported when the VLM has a higher CER than tesseract on the hard categories', () => {
+  it('is supported when the VLM is clearly worse than tesseract on the hard categories (paired t-test, beyond the band)', () => {
     const outcome = check(rule, [run(0.6, 0.2)]);
     expect(outcome.verdict).toBe('supported');
-    expect(outcome.figures.fixtures).toBe(3);
-    expect(outcome.evidence).toContain('two-column 0.600 vs 0.200');
+    expect(outcome.figures.fixtures).toBe(9);
+    expect(outcome.evidence).toMatch(/^the subject is clearly worse on cer \(lower is better\) over 9 shared fixture\(s\)/);
+    expect(outcome.evidence).toMatch(/paired t-test p = /);
+    expect(outcome.evidence).toMatch(/band ±0\.02, at least 8 fixtures/);
+    expect(outcome.evidence).toMatch(/two-column 0\.\d+ vs 0\.2/);
     expect(outcome.cells).toContain('tesseract|tesseract-eng|lstm-eng|cpu|ocr|ocr-table-01');
     expect(outcome.cells).not.toContain('transformersjs|smolvlm2-256m|q8|cpu|ocr|ocr-clean-01');
   });
 
-  it('is contradicted when the VLM does better', () => {
+  it('is contradicted when the VLM does better, and when there is no clear difference', () => {
     expect(check(rule, [run(0.1, 0.2)]).verdict).toBe('contradicted');
+    const close = check(rule, [run(0.205, 0.2)]);
+    expect(close.verdict).toBe('contradicted');
+    expect(close.evidence).toMatch(/^no clear difference/);
+  });
+
+  it('never decides on fewer than 8 shared fixtures, however large the difference', () => {
+    const few = check(rule, [run(0.9, 0.1, hard.slice(0, 3))]);
+    expect(few.verdict).toBe('not measured in this run');
+    expect(few.evidence).toMatch(/needs at least 8 fixtures measured on both sides, has 3/);
   });
 
   it('is not measured when either side is missing or synthetic', () => {
@@ -407,6 +422,16 @@ describe('first-result rule', () => {
     const outcome = check(rule, [run(120_000, true, 90_000)]);
     expect(outcome.verdict).toBe('supported');
     expect(outcome.figures.totalMs).toBe(210_000);
+    expect(outcome.figures.coldStarts).toBe(1);
+    expect(outcome.evidence).toMatch(/resting on 1 cold-cache start only — 3 are needed/);
+  });
+
+  it('with 3 cold starts, decides on their median and shows their range', () => {
+    const outcome = check(rule, [run(120_000, true, 90_000), { ...run(700_000, true, 90_000), run: { ...run(1, true).run, id: 'run-2' } }, run(150_000, true, 90_000)]);
+    expect(outcome.figures.coldStarts).toBe(3);
+    expect(outcome.figures.totalMs).toBe(240_000);
+    expect(outcome.verdict).toBe('supported');
+    expect(outcome.evidence).toMatch(/median of 3 cold-cache starts 4\.0 min \(range 3\.5 min–13\.2 min\)/);
   });
 
   it('is contradicted when install plus first result exceed the limit', () => {

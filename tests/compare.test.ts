@@ -142,13 +142,15 @@ describe('compareRuns verdicts', () => {
     expect(exitCodeFor(report)).toBe(1);
     expect(report.regressions).toHaveLength(1);
     const delta = report.regressions[0]?.delta;
+    expect(delta?.replication).toBe('sample');
+    expect(delta?.band).toBe(0.125);
     expect(delta?.metric).toBe('latencyMs');
     expect(delta?.relativeChange).toBeCloseTo(0.3, 2);
     expect(delta?.pValue).toBeLessThan(0.001);
     expect(report.unchangedCells).toBe(0);
     const markdown = renderCompareMarkdown(report);
     expect(markdown.split('\n')[0]).toBe('## ❌ vlmbench compare: 1 regression');
-    expect(markdown).toMatch(/\| transformersjs \/ smolvlm2-256m \/ q8 \/ cpu \/ ocr \/ receipt-01 \| Latency \(median\) \| 1001 ms \| 1301 ms \| \+30\.0% \| p<0\.001, n=10 vs 10 \|/);
+    expect(markdown).toMatch(/\| transformersjs \/ smolvlm2-256m \/ q8 \/ cpu \/ ocr \/ receipt-01 \| Latency \(median\) \| 1001 ms \| 1301 ms \| \+30\.0% \| p<0\.001, 10 vs 10 samples, head\/base 95% CI 1\.2\d\d–1\.3\d\d, band ±12\.5% \|/);
   });
 
   it('passes a noise-level +3% change → exit 0', () => {
@@ -162,9 +164,9 @@ describe('compareRuns verdicts', () => {
     expect(renderCompareMarkdown(report)).toMatch(/^## ✅ vlmbench compare: no regressions\n/);
   });
 
-  it('does not gate a large change that the test cannot call significant (3 runs) and warns', () => {
-    const base = makeResults({ runs: 3, cells: [makeCell({ latencyMs: 1000, runs: 3 })] });
-    const head = makeResults({ id: 'run-head', runs: 3, cells: [makeCell({ latencyMs: 1500, runs: 3 })] });
+  it('does not gate a large change that cannot be tested (one run each) and warns', () => {
+    const base = makeResults({ runs: 1, cells: [makeCell({ latencyMs: 1000, runs: 1 })] });
+    const head = makeResults({ id: 'run-head', runs: 1, cells: [makeCell({ latencyMs: 1500, runs: 1 })] });
     const report = compareRuns(base, head);
     expect(exitCodeFor(report)).toBe(0);
     expect(report.warnings.join('\n')).toMatch(/too few samples/);
@@ -222,12 +224,64 @@ describe('compareRuns verdicts', () => {
     expect(markdown).toContain('Only in base (1): `transformersjs / smolvlm2-256m / q8 / cpu / ocr / gone`');
   });
 
-  it('gates memory by threshold alone', () => {
+  it('gates memory on per-run peaks by the same rule', () => {
     const base = makeResults({ cells: [makeCell({ peakRssBytes: 500 * MIB })] });
     const head = makeResults({ id: 'run-head', cells: [makeCell({ peakRssBytes: 600 * MIB })] });
     const report = compareRuns(base, head);
     expect(report.regressions.map((finding) => finding.delta?.metric)).toEqual(['peakMemoryBytes']);
     expect(renderCompareMarkdown(report)).toContain('| 500.0 MiB | 600.0 MiB | +20.0% |');
+  });
+});
+
+/** Cells of one process each, tagged with their process index and a per-process factor (its luck). */
+function replicated(spec: CellSpec & { luck: number[]; memoryLuck?: number[] }): Cell {
+  const cell = makeCell({ ...spec, runs: spec.luck.length * 4 });
+  cell.samples = cell.samples.map((s, index) => {
+    const process = Math.floor(index / 4);
+    const factor = spec.luck[process] as number;
+    const memory = spec.memoryLuck?.[process] ?? 1;
+    return { ...s, process, latencyMs: s.latencyMs * factor, ttftMs: (s.ttftMs ?? 0) * factor, decodeTokensPerSec: (s.decodeTokensPerSec ?? 0) / factor, peakRssBytes: Math.round((s.peakRssBytes ?? 0) * memory) };
+  });
+  return cell;
+}
+
+describe('compareRuns with replicated processes', () => {
+  it('an A/A pair whose processes differ by up to 15% in memory and 8% in speed stays clean', () => {
+    const base = makeResults({ cells: [replicated({ luck: [1, 1.08, 0.96], memoryLuck: [1, 1.15, 0.97] })] });
+    const head = makeResults({ id: 'run-head', cells: [replicated({ luck: [1.05, 0.95, 1.02], memoryLuck: [1.12, 0.99, 1.04], phase: 4 })] });
+    const report = compareRuns(base, head);
+    expect(report.regressions).toEqual([]);
+    const memory = report.cells[0]!.deltas.find((d) => d.metric === 'peakMemoryBytes')!;
+    expect(memory.replication).toBe('process');
+    expect(memory.nBase).toBe(3);
+    expect(memory.band).toBe(0.1);
+  });
+
+  it('a 30% slower head in every process is a regression', () => {
+    const base = makeResults({ cells: [replicated({ luck: [1, 1.03, 0.98] })] });
+    const head = makeResults({ id: 'run-head', cells: [replicated({ luck: [1.3, 1.33, 1.28] })] });
+    const report = compareRuns(base, head);
+    expect(report.regressions.map((f) => f.delta?.metric)).toEqual(expect.arrayContaining(['latencyMs']));
+    expect(report.regressions.find((f) => f.delta?.metric === 'latencyMs')?.delta?.replication).toBe('process');
+  });
+});
+
+describe('compareRuns per variant × task', () => {
+  const fixtures = ['a', 'b', 'c', 'd', 'e', 'f'];
+  const run = (id: string, factor: number) =>
+    makeResults({ id, cells: fixtures.map((fixture, i) => makeCell({ fixture, latencyMs: (800 + i * 100) * factor, phase: i, runs: 2 })) });
+
+  it('a uniform 30% slowdown over every fixture is a group regression', () => {
+    const report = compareRuns(run('base', 1), run('head', 1.3));
+    const group = report.groups.find((g) => g.key.fixture === '*')!;
+    expect(group.deltas.find((d) => d.metric === 'latencyMs')!.classification).toBe('regression');
+    expect(group.deltas.find((d) => d.metric === 'latencyMs')!.replication).toBe('fixture');
+    expect(report.regressions.some((f) => f.key.fixture === '*')).toBe(true);
+  });
+
+  it('a uniform 5% slowdown is not', () => {
+    const report = compareRuns(run('base', 1), run('head', 1.05));
+    expect(report.regressions).toEqual([]);
   });
 });
 

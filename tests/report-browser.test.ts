@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumFlags, ensureEmptyModelManifest } from '../src/browser/launch.js';
 import { writeReport } from '../src/report/write.js';
 import { SummaryJsonSchema } from '../src/report/summary.js';
 import { fixtureIds, makeResults, writeFixtureImages } from './helpers/report-results.js';
@@ -53,10 +54,12 @@ if (!hasChromium) {
       await writeFixtureImages(fixturesDir, fixtureIds());
       outDir = join(dir, 'report');
       await writeReport([makeResults({ fixturesDir, hostile: true })], outDir, { title: 'vlmbench browser test' });
+      ensureEmptyModelManifest();
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+        // The harness's own quiet flags: a test browser must not reach the network either.
+        args: chromiumFlags(false),
       });
     }, 120_000);
 
@@ -79,7 +82,7 @@ if (!hasChromium) {
       expect(verdicts).toContain('transformersjs');
       expect(verdicts).toContain('qvac');
       expect(verdicts).toMatch(/faster than/);
-      expect(await page.locator('#verdicts li.verdict').count()).toBe(6);
+      expect(await page.locator('#verdicts li.verdict').count()).toBe(10);
 
       const galleryIds = await page.locator('#gallery article.fixture').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-fixture-id')));
       expect(galleryIds.sort()).toEqual(fixtureIds({ hostile: true }).sort());
@@ -108,7 +111,7 @@ if (!hasChromium) {
 
     it('writes a summary.json that validates against its schema', async () => {
       const summary = SummaryJsonSchema.parse(JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8')));
-      expect(summary.verdicts.length).toBe(6);
+      expect(summary.verdicts.length).toBe(10);
     });
 
     it('the embed fragment does not restyle its host page', async () => {
@@ -141,7 +144,7 @@ if (!hasChromium) {
       await page.evaluate((html) => {
         document.getElementById('slot')!.innerHTML = html;
       }, fragment);
-      expect(await page.locator('.vlmbench-embed table tbody tr').count()).toBe(6);
+      expect(await page.locator('.vlmbench-embed table tbody tr').count()).toBe(10);
       expect(await page.locator('.vlmbench-embed a').getAttribute('href')).toBe('report.html');
       const after = await snapshot();
       expect(after).toEqual(before);

@@ -22,56 +22,76 @@ describe('report model verdicts', () => {
     expect(results.cells.length).toBe(24);
   });
 
-  it('computes one speed, quality and memory verdict per task', () => {
+  it('computes a speed, first-token, decode, memory and quality verdict per task', () => {
     for (const task of ['ocr', 'caption']) {
-      expect(model.verdicts.filter((v) => v.task === task).map((v) => v.aspect).sort()).toEqual(['memory', 'quality', 'speed']);
+      expect(model.verdicts.filter((v) => v.task === task).map((v) => v.aspect).sort()).toEqual(['decode', 'memory', 'quality', 'speed', 'ttft']);
     }
   });
 
-  it('names the faster engine with a ratio, a CI and its evidence', () => {
+  it('names the faster engine with the statistic, both figures, the interval, the test and the band', () => {
     const speed = verdict(model.verdicts, 'ocr', 'speed');
+    expect(speed.outcome).toBe('winner');
     expect(speed.winner).toBe('transformersjs');
+    expect(speed.weights).toBe('real');
+    expect(speed.unit).toBe('fixture');
+    expect(speed.units).toBe(6);
+    expect(speed.processes).toEqual([1, 1]);
+    // One process per engine: the band widens to the A/A control's worst gap.
+    expect(speed.band).toBe(0.125);
     expect(speed.ratio).toBeGreaterThan(1.7);
     expect(speed.ratio).toBeLessThan(2.3);
-    expect(speed.ci95).toBeDefined();
+    // The ratio is exactly the ratio of the two figures the sentence shows.
+    expect(speed.figures![1] / speed.figures![0]).toBeCloseTo(speed.ratio!, 10);
     expect(speed.ci95![0]).toBeLessThanOrEqual(speed.ratio!);
     expect(speed.ci95![1]).toBeGreaterThanOrEqual(speed.ratio!);
-    expect(speed.sentence).toMatch(/^transformersjs is \d\.\d\d× faster than qvac: median \d+ ms vs \d+ ms \(95% CI \d\.\d\d–\d\.\d\d×, p = 0\.0\d+\)\.$/);
-    expect(speed.evidence).toMatch(/6 common fixtures/);
-    expect(speed.evidence).toMatch(/30 samples vs 30 samples/);
+    expect(speed.sentence).toMatch(
+      /^transformersjs is \d\.\d\d× faster than qvac: geometric mean over 6 fixtures of the per-fixture median end-to-end latency, one process per engine, [\d.]+ ms vs [\d.]+ ms \(95% CI \d\.\d\d×–\d\.\d\d×, paired t-test on log ratios over 6 fixtures p [<=] [\d.]+; noise band ±12\.5%, widened for one process per engine\)\.$/,
+    );
+    expect(speed.evidence).toMatch(/one process per engine/);
+    expect(speed.evidence).toMatch(/30 vs 30 performance samples over 6 common fixtures/);
     expect(speed.fixtures).toHaveLength(6);
     expect(speed.n).toBe(60);
-    expect(speed.outcome).toBe('winner');
     expect(speed.short).toMatch(/^transformersjs \d\.\d\d× faster$/);
   });
 
-  it('judges OCR quality by CER (lower is better) over paired fixtures', () => {
-    const quality = verdict(model.verdicts, 'ocr', 'quality');
+  it('shows the settings that differ next to the verdict', () => {
+    const speed = verdict(model.verdicts, 'ocr', 'speed');
+    expect(speed.caveats).toEqual(expect.arrayContaining([expect.stringMatching(/^Frames per image: 5 vs 1$/), expect.stringMatching(/^Quantisation: q8 vs Q8_0$/)]));
+    expect(speed.evidence).toMatch(/settings that differ: .*Frames per image: 5 vs 1/);
+  });
+
+  it('judges OCR quality by CER (lower is better) with a paired test over enough fixtures', () => {
+    const ten = buildReportModel([makeResults({ ocrFixtures: 10 })]);
+    const quality = verdict(ten.verdicts, 'ocr', 'quality');
     expect(quality.metric).toBe('cer');
+    expect(quality.outcome).toBe('winner');
     expect(quality.winner).toBe('transformersjs');
     expect(quality.pValue).toBeLessThan(0.05);
-    expect(quality.n).toBe(6);
+    expect(quality.n).toBe(10);
+    expect(quality.sentence).toMatch(/^transformersjs is better on CER than qvac: mean per-fixture CER over 10 fixtures, [\d.]+ vs [\d.]+ \(difference [\d.]+, 95% CI [\d.]+ to [\d.]+, paired t-test p [<=] [\d.e-]+; band ±0\.02; transformersjs better on 10, qvac on 0, 0 tied\)\.$/);
     expect(quality.evidence).toMatch(/lower is better/);
   });
 
-  it('uses CIDEr-D for captions and says when there is too little data to call it', () => {
-    const quality = verdict(model.verdicts, 'caption', 'quality');
-    expect(quality.metric).toBe('ciderD');
-    // caption-6 failed for qvac, so only 5 fixtures pair up.
-    expect(quality.n).toBe(5);
-    expect(quality.winner).toBeNull();
+  it('needs at least 8 fixtures for a quality verdict', () => {
+    const quality = verdict(model.verdicts, 'ocr', 'quality');
     expect(quality.outcome).toBe('insufficient');
-    expect(quality.sentence).toMatch(/^No quality verdict on CIDEr-D: .*too few untied fixtures \(5\)/);
-    expect(quality.short).toBe('too little data to call');
+    expect(quality.winner).toBeNull();
+    expect(quality.sentence).toMatch(/^Not enough evidence for a quality verdict on CER between transformersjs and qvac: needs at least 8 fixtures measured on both sides, has 6/);
+    const caption = verdict(model.verdicts, 'caption', 'quality');
+    expect(caption.metric).toBe('ciderD');
+    // caption-6 failed for qvac, so only 5 fixtures pair up.
+    expect(caption.n).toBe(5);
+    expect(caption.short).toBe('not enough evidence');
   });
 
-  it('compares memory as host plus worker peak', () => {
+  it('compares memory as per-run peaks of host plus worker, with parts that add up', () => {
     const memory = verdict(model.verdicts, 'ocr', 'memory');
     expect(memory.winner).toBe('transformersjs');
-    expect(memory.sentence).toMatch(/^transformersjs needs \d\.\d\d× less peak memory than qvac: \d+ MiB vs 1\.\d\d GiB, host \+ worker/);
-    expect(memory.evidence).toMatch(/host 1\d\d MiB \+ worker 9\d\d MiB/);
-    const qvac = model.tasks.find((t) => t.task === 'ocr')!.variants.find((f) => f.variant.engine === 'qvac')!;
-    expect(qvac.totalPeakBytes).toBeGreaterThan(1000 * 1024 * 1024);
+    expect(memory.sentence).toMatch(/^transformersjs needs \d\.\d\d× less peak memory than qvac: geometric mean over 6 fixtures of the per-fixture median per-run peak memory \(host \+ worker\), one process per engine, [\d.]+ MiB vs [\d.]+ MiB/);
+    expect(memory.figures![1] / memory.figures![0]).toBeCloseTo(memory.ratio!, 10);
+    const parts = /qvac host ([\d.]+) \+ worker ([\d.]+) = ([\d.]+) MiB/.exec(memory.evidence)!;
+    expect(Number(parts[1]) + Number(parts[2])).toBeCloseTo(Number(parts[3]), 6);
+    expect(memory.evidence).toMatch(/transformersjs host [\d.]+ MiB \(no worker\)/);
   });
 
   it('lists failed cells with their reasons', () => {
@@ -109,17 +129,29 @@ describe('report model verdicts', () => {
     expect(speed.winner).toBeNull();
     expect(speed.sentence).toMatch(/Only one engine \(transformersjs\) produced results; qvac failed or was unavailable on every fixture/);
     expect(model.failures.filter((f) => f.reason === 'worker crashed')).toHaveLength(6);
-    expect(verdict(model.verdicts, 'caption', 'speed').outcome).toBe('insufficient');
+    expect(verdict(model.verdicts, 'caption', 'speed').outcome).toBe('winner');
   });
 
-  it('refuses to judge quality for synthetic weights and hides it for shape models', () => {
+  it('never judges tiny synthetic weights, and labels shape-faithful verdicts', () => {
     const tiny = buildReportModel([makeResults({ synthetic: 'tiny' })]);
     expect(tiny.synthetic.tiny).toEqual(['smolvlm2-256m']);
-    expect(verdict(tiny.verdicts, 'ocr', 'quality').sentence).toMatch(/Quality not judged/);
-    expect(verdict(tiny.verdicts, 'ocr', 'speed').winner).toBe('transformersjs');
+    for (const v of tiny.verdicts) {
+      expect(v.outcome).toBe('not-judged');
+      expect(v.winner).toBeNull();
+      expect(v.weights).toBe('tiny');
+      expect(v.short).toBe('not judged: tiny synthetic weights');
+    }
+    expect(verdict(tiny.verdicts, 'ocr', 'quality').sentence).toMatch(/^Quality not judged/);
+    expect(verdict(tiny.verdicts, 'ocr', 'speed').sentence).toMatch(/^Speed not judged between transformersjs and qvac: tiny synthetic weights \(smolvlm2-256m\)/);
     const shape = buildReportModel([makeResults({ synthetic: 'shape' })]);
     expect(shape.synthetic.shape).toEqual(['smolvlm2-256m']);
     expect(shape.tasks.every((t) => t.variants.every((f) => f.qualityHidden))).toBe(true);
+    const speed = verdict(shape.verdicts, 'ocr', 'speed');
+    expect(speed.outcome).toBe('winner');
+    expect(speed.weights).toBe('shape');
+    expect(speed.sentence).toMatch(/^transformersjs is [\d.]+× faster than qvac \[shape-faithful random weights\]:/);
+    expect(speed.short).toMatch(/\(shape weights\)$/);
+    expect(verdict(shape.verdicts, 'ocr', 'quality').outcome).toBe('not-judged');
   });
 
   it('builds a cross-device view for several runs', () => {
@@ -155,7 +187,8 @@ describe('summary.json', () => {
     expect(() => SummaryJsonSchema.parse(JSON.parse(JSON.stringify(summary)))).not.toThrow();
     expect(summary.schema).toBe('vlmbench-summary');
     expect(summary.version).toBe(1);
-    expect(summary.verdicts).toHaveLength(6);
+    expect(summary.verdicts).toHaveLength(10);
+    expect(summary.verdicts.every((v) => v.weights === 'real')).toBe(true);
     expect(summary.failures).toHaveLength(1);
     expect(summary.synthetic.any).toBe(false);
     const speed = summary.verdicts.find((v) => v.task === 'ocr' && v.aspect === 'speed')!;

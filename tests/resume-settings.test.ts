@@ -24,10 +24,12 @@ const recorded: Settings = SettingsSchema.parse({
   scheduling: 'sequential',
   cooldownMs: 250,
   offline: true,
+  networkAudit: true,
   imageSplitting: true,
   engineOptions: { cdpUrl: 'http://127.0.0.1:9222' },
   quant: { transformersjs: 'fp32' },
   engineOptionsByEngine: { transformersjs: { graphOptimizationLevel: 'extended' } },
+  noiseBand: 0.07,
 });
 
 describe('resume settings', () => {

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadProfile, profilePath, saveProfile, type TuneProfile } from '../src/tune/profile.js';
-import { searchSpace } from '../src/tune/sweep.js';
+import { loadProfile, profilePath, saveProfile, type TuneProfile, type TuneTrial } from '../src/tune/profile.js';
+import { clearlyFaster, searchSpace } from '../src/tune/sweep.js';
 
 const profile = (): TuneProfile => ({
   name: 'best',
@@ -66,5 +66,31 @@ describe('search space', () => {
     expect(space.threadsSettable).toBe(false);
     expect(space.knobs.map((k) => k.name)).toEqual(['quant', 'modelConfig.flash-attn', 'modelConfig.cache-type-k']);
     expect(space.notSwept.join(' ')).toMatch(/threads/);
+  });
+});
+
+describe('choosing a configuration', () => {
+  const trial = (latencies: number[]): TuneTrial => ({
+    engine: 'transformersjs',
+    quant: 'q8',
+    threads: 2,
+    engineOptions: {},
+    medianLatencyMs: [...latencies].sort((a, b) => a - b)[Math.floor(latencies.length / 2)]!,
+    medianTtftMs: null,
+    medianDecodeTokensPerSec: null,
+    samples: latencies.length,
+    latencySamples: latencies,
+    runId: 'r',
+  });
+
+  it('keeps the default when a candidate is only 0.6% faster (the case that used to flip it)', () => {
+    const verdict = clearlyFaster(trial([1220, 1224, 1217]), trial([1213, 1215, 1210]));
+    expect(verdict.better).toBe(false);
+    expect(verdict.reason).toMatch(/^no clear difference/);
+  });
+
+  it('takes a candidate that is clearly faster, and never a failed one', () => {
+    expect(clearlyFaster(trial([1220, 1224, 1217]), trial([800, 805, 798])).better).toBe(true);
+    expect(clearlyFaster(trial([1220, 1224, 1217]), { ...trial([]), medianLatencyMs: null, error: 'boom' })).toEqual({ better: false, reason: 'failed: boom' });
   });
 });

@@ -3,10 +3,12 @@
  * it), or attach over CDP to one already running elsewhere (a phone behind `adb forward`),
  * which is only disconnected from, never closed. Everything after this is the same code path.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { descendantPids, isAlive } from '../measure/memory.js';
+import { cacheRoot } from '../models/cache.js';
 
 export const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 
@@ -18,12 +20,52 @@ export function findChromium(explicit?: string): string | null {
   return CHROMIUM_CANDIDATES.find((path) => existsSync(path)) ?? null;
 }
 
-export const BASE_FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+/**
+ * A launched Chromium must not reach the network during a measured run: that would be traffic
+ * and background CPU inside the measurement, and a privacy fact about the benchmark itself.
+ *
+ * Measured with run --network-audit (Debian's Chromium 156): with --disable-background-networking,
+ * --disable-component-update and Playwright's own defaults, Chromium still sent DNS queries for
+ * update.googleapis.com seconds after launch: the Optimization Guide's on-device model manifest
+ * (component ceofaddefefcbblgcgnibnonglccbfja), requested as an on-demand update, which
+ * --disable-component-update does not stop. Pointing the manifest at a local, empty override
+ * file does; with it a browser-wasm run on local files attempts nothing. --disable-features is
+ * not used for this: Chromium keeps only the last such flag, which would drop Playwright's list.
+ */
+export const QUIET_FLAGS = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--disable-default-apps',
+  '--disable-domain-reliability',
+  '--disable-client-side-phishing-detection',
+  '--safebrowsing-disable-auto-update',
+  '--disable-breakpad',
+  '--metrics-recording-only',
+  '--no-pings',
+];
+
+/** An empty Optimization Guide manifest override ({}): no on-device model to fetch, so no request for one. */
+export function emptyModelManifestPath(): string {
+  return join(cacheRoot(), 'browser', 'no-on-device-models.json');
+}
+
+/** Writes the empty manifest that chromiumFlags() points at; any Chromium started with those flags needs it first. */
+export function ensureEmptyModelManifest(): void {
+  const path = emptyModelManifestPath();
+  if (existsSync(path)) return;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, '{}\n');
+}
+
+export const BASE_FLAGS = ['--no-sandbox', ...QUIET_FLAGS];
 /** Without this flag Chromium on Linux gives no WebGPU adapter at all; with it, SwiftShader's (software) one when there is no GPU. */
 export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu'];
 
 export function chromiumFlags(webgpu: boolean): string[] {
-  return [...BASE_FLAGS, ...(webgpu ? WEBGPU_FLAGS : ['--disable-gpu'])];
+  return [...BASE_FLAGS, `--optimization-guide-manifest-override=${emptyModelManifestPath()}`, ...(webgpu ? WEBGPU_FLAGS : ['--disable-gpu'])];
 }
 
 export interface OpenBrowserOptions {
@@ -106,6 +148,7 @@ export async function openBrowser(options: OpenBrowserOptions): Promise<OpenedBr
   }
   // An inert switch that names this launch, so its PID can be found without guessing.
   const marker = `--vlmbench-instance=${randomBytes(6).toString('hex')}`;
+  ensureEmptyModelManifest();
   const flags = chromiumFlags(options.webgpu);
   const browser = await chromium.launch({ executablePath, headless: true, args: [...flags, marker], timeout: options.timeoutMs });
   const pid = processesWithArg(marker)[0] ?? null;

@@ -8,6 +8,8 @@ import type { EngineFootprint } from '../footprint/schema.js';
 import { cellKeyId, type Cell, type Results } from '../results/schema.js';
 import { median } from '../stats/percentile.js';
 import type { Compare, FootprintFigure, Rule, RuleOf, Selector } from './schema.js';
+import { privateRule } from './private-rule.js';
+import { decideCompareQuality } from './compare-quality-rule.js';
 
 export const VERDICTS = ['supported', 'contradicted', 'partly supported', 'measured', 'not measured in this run', 'unmeasurable'] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -313,10 +315,6 @@ function modelFigureRule(
   };
 }
 
-function meanOf(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0) / values.length;
-}
-
 function compareQualityRule(rule: RuleOf<'compare-quality'>, cells: CellInRun[], results: Results[], measureWith: string): RuleOutcome {
   const scored = (select: Selector) =>
     selectCells(cells, { ...select, status: 'ok', category: rule.categories }).filter((entry) => typeof entry.cell.quality?.[rule.metric] === 'number');
@@ -330,41 +328,12 @@ function compareQualityRule(rule: RuleOf<'compare-quality'>, cells: CellInRun[],
     return notMeasured(subjectAll.length > 0 ? `subject side: ${ONLY_SYNTHETIC}` : syntheticOr(results, rule.subject.engine, fallback), measureWith);
   }
   if (baseline.length === 0) return notMeasured(`no ok baseline cell with ${describeSelector(rule.baseline)} and ${scope}`, measureWith);
-  const metric = (entry: CellInRun): number => entry.cell.quality?.[rule.metric] as number;
-  const baselineByFixture = new Map<string, number[]>();
-  for (const entry of baseline) baselineByFixture.set(entry.cell.key.fixture, [...(baselineByFixture.get(entry.cell.key.fixture) ?? []), metric(entry)]);
-  const groups = new Map<string, CellInRun[]>();
-  for (const entry of subject) {
-    if (!baselineByFixture.has(entry.cell.key.fixture)) continue;
-    const key = `${entry.cell.key.engine}/${entry.cell.key.model}/${entry.cell.key.quant}`;
-    groups.set(key, [...(groups.get(key) ?? []), entry]);
+  if (!subject.some((entry) => baseline.some((b) => b.cell.key.fixture === entry.cell.key.fixture))) {
+    return notMeasured(`the subject and the baseline scored no fixture in common (${scope})`, measureWith);
   }
-  if (groups.size === 0) return notMeasured(`the subject and the baseline scored no fixture in common (${scope})`, measureWith);
-  const better = (a: number, b: number): boolean => (rule.lowerIsBetter ? a < b : a > b);
-  const summaries = [...groups.entries()].map(([group, entries]) => {
-    const fixtures = [...new Set(entries.map((entry) => entry.cell.key.fixture))];
-    const baselineMean = meanOf(fixtures.map((fixture) => meanOf(baselineByFixture.get(fixture) as number[])));
-    const perCategory = rule.categories.flatMap((category) => {
-      const inCategory = entries.filter((entry) => entry.category === category);
-      if (inCategory.length === 0) return [];
-      const base = meanOf(inCategory.map((entry) => meanOf(baselineByFixture.get(entry.cell.key.fixture) as number[])));
-      return [`${category} ${formatValue(meanOf(inCategory.map(metric)), 'fraction')} vs ${formatValue(base, 'fraction')}`];
-    });
-    return { group, entries, fixtures, subjectMean: meanOf(entries.map(metric)), baselineMean, perCategory };
-  });
-  const best = summaries.reduce((a, b) => (better(b.subjectMean - b.baselineMean, a.subjectMean - a.baselineMean) ? b : a));
-  const subjectWorse = better(best.baselineMean, best.subjectMean);
-  const holds = rule.claimSays === 'subject-worse' ? subjectWorse : better(best.subjectMean, best.baselineMean);
-  const baselineCells = baseline.filter((entry) => best.fixtures.includes(entry.cell.key.fixture));
-  return {
-    verdict: holds ? 'supported' : 'contradicted',
-    evidence:
-      `mean ${rule.metric} over ${best.fixtures.length} shared fixture(s): ${best.group} ${formatValue(best.subjectMean, 'fraction')} vs baseline ${formatValue(best.baselineMean, 'fraction')} ` +
-      `(${rule.lowerIsBetter ? 'lower' : 'higher'} is better; per category ${best.perCategory.join('; ')})` +
-      (summaries.length > 1 ? `; the best of ${summaries.length} subject groups decides` : ''),
-    figures: { [`${best.group} ${rule.metric}`]: best.subjectMean, [`baseline ${rule.metric}`]: best.baselineMean, fixtures: best.fixtures.length },
-    cells: ids([...best.entries.slice(0, MAX_CELLS / 2), ...baselineCells.slice(0, MAX_CELLS / 2)]),
-  };
+  const outcome = decideCompareQuality(rule, subject, baseline);
+  if (outcome.verdict === 'not measured in this run') return notMeasured(outcome.evidence, measureWith, outcome.figures);
+  return { verdict: outcome.verdict, evidence: outcome.evidence, figures: outcome.figures, cells: [...new Set(outcome.deciding.map((entry) => entry.id))].slice(0, MAX_CELLS) };
 }
 
 const PLATFORM_NAMES: Record<string, string> = { linux: 'Linux', darwin: 'macOS', win32: 'Windows', android: 'Android', ios: 'iOS' };
@@ -487,26 +456,44 @@ function footprintRule(rule: RuleOf<'footprint'>, cells: CellInRun[], results: R
   };
 }
 
+/** Cold starts needed before a first-result verdict stops resting on one process's luck. */
+export const MIN_COLD_STARTS = 3;
+
 function firstResultRule(rule: RuleOf<'first-result'>, cells: CellInRun[], results: Results[], measureWith: string): RuleOutcome {
-  const found = engineFootprint(results, rule.engine);
-  if (!found) return notMeasured(`the run recorded no footprint for ${rule.engine}`, measureWith);
-  const realModels = new Set(found.run.models.filter((model) => model.engine === rule.engine && model.synthetic === false).map((model) => model.id));
-  const cold = found.footprint.coldStart.filter((entry) => entry.cacheCold === true);
-  const coldReal = cold.filter((entry) => realModels.has(entry.model));
+  // Every run that recorded this engine's footprint contributes its cold starts of real models.
+  const runs = results.flatMap((run) => {
+    const footprint = readFootprint(run)?.engines.find((entry) => entry.engine === rule.engine);
+    return footprint ? [{ run, footprint }] : [];
+  });
+  if (runs.length === 0) return notMeasured(`the run recorded no footprint for ${rule.engine}`, measureWith);
+  const coldReal = runs.flatMap(({ run, footprint }) => {
+    const realModels = new Set(run.models.filter((model) => model.engine === rule.engine && model.synthetic === false).map((model) => model.id));
+    const installMs = readFootprint(run)?.installMs;
+    return footprint.coldStart
+      .filter((entry) => entry.cacheCold === true && realModels.has(entry.model))
+      .map((entry) => ({ entry, run, installMs, totalMs: entry.timeToFirstResultMs + (installMs ?? 0) }));
+  });
   if (coldReal.length === 0) {
-    const why = found.footprint.coldStart.length === 0 ? 'no cold-start figures were recorded' : cold.length === 0 ? 'the model cache was not cold (or not known to be)' : ONLY_SYNTHETIC;
+    const all = runs.flatMap(({ footprint }) => footprint.coldStart);
+    const why = all.length === 0 ? 'no cold-start figures were recorded' : all.every((entry) => entry.cacheCold !== true) ? 'the model cache was not cold (or not known to be)' : ONLY_SYNTHETIC;
     return notMeasured(why, measureWith);
   }
-  const first = coldReal[0] as (typeof coldReal)[number];
-  const installMs = readFootprint(found.run)?.installMs;
-  const total = first.timeToFirstResultMs + (installMs ?? 0);
-  const holds = compareWith(total, rule.compare, rule.value);
-  const parts = `${installMs !== undefined ? `install ${formatValue(installMs, 'ms')} + ` : ''}cold-cache time to first result ${formatValue(first.timeToFirstResultMs, 'ms')} (${first.model})`;
+  const totals = coldReal.map((item) => item.totalMs).sort((a, b) => a - b);
+  const decidingValue = median(totals);
+  const holds = compareWith(decidingValue, rule.compare, rule.value);
+  const withInstall = coldReal.filter((item) => item.installMs !== undefined).length;
+  const installWords =
+    withInstall === coldReal.length ? 'install time included' : withInstall === 0 ? 'install time not recorded, so not included' : `install time included for ${withInstall} of ${coldReal.length}`;
+  const basis =
+    coldReal.length >= MIN_COLD_STARTS
+      ? `median of ${coldReal.length} cold-cache starts ${formatValue(decidingValue, 'ms')} (range ${formatValue(totals[0] as number, 'ms')}–${formatValue(totals[totals.length - 1] as number, 'ms')})`
+      : `${formatValue(decidingValue, 'ms')}${coldReal.length === 1 ? '' : ` (median of ${coldReal.length})`}, resting on ${coldReal.length} cold-cache start${coldReal.length === 1 ? '' : 's'} only — ${MIN_COLD_STARTS} are needed for a verdict that survives one process's luck: repeat the cold run and report the results together`;
+  const models = [...new Set(coldReal.map((item) => item.entry.model))].join(', ');
   return {
     verdict: holds ? 'supported' : 'contradicted',
-    evidence: `${parts} = ${formatValue(total, 'ms')}, ${holds ? '' : 'not '}${rule.compare} ${formatValue(rule.value, 'ms')}${installMs === undefined ? ' (install time not recorded, so not included)' : ''}`,
-    figures: { totalMs: total, timeToFirstResultMs: first.timeToFirstResultMs, installMs: installMs ?? null, threshold: rule.value },
-    cells: ids(cells.filter((entry) => entry.cell.key.engine === rule.engine && entry.cell.key.model === first.model && entry.cell.status === 'ok').slice(0, 1)),
+    evidence: `time to first result (resolve/download + spawn + load + first inference; ${installWords}) of ${models}: ${basis}; ${holds ? '' : 'not '}${rule.compare} ${formatValue(rule.value, 'ms')}`,
+    figures: { totalMs: decidingValue, coldStarts: coldReal.length, timeToFirstResultMs: median(coldReal.map((item) => item.entry.timeToFirstResultMs)), threshold: rule.value },
+    cells: ids(cells.filter((entry) => entry.cell.key.engine === rule.engine && coldReal.some((item) => item.entry.model === entry.cell.key.model) && entry.cell.status === 'ok').slice(0, 1)),
   };
 }
 
@@ -519,6 +506,8 @@ export function evaluateRule(rule: Rule, results: Results[], measureWith: string
       return existsRule(rule, cells, results, measureWith);
     case 'offline':
       return offlineRule(rule, cells, results, measureWith);
+    case 'private':
+      return privateRule(offlineRule({ kind: 'offline', select: rule.select }, cells, results, measureWith), selectCells(cells, rule.select), measureWith);
     case 'model-parameters':
     case 'model-bytes':
       return modelFigureRule(rule, cells, results, measureWith);

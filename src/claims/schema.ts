@@ -68,6 +68,17 @@ const OfflineRule = z
   })
   .strict();
 
+const PrivateRule = z
+  .object({
+    kind: z.literal('private'),
+    /**
+     * Cells of the claim's engine: supported when they work in a run recorded as offline and, in a
+     * run --network-audit, attempted nothing but expected model downloads (src/claims/private-rule.ts).
+     */
+    select: SelectorSchema,
+  })
+  .strict();
+
 const ModelParametersRule = z
   .object({
     kind: z.literal('model-parameters'),
@@ -98,6 +109,10 @@ const CompareQualityRule = z
     categories: z.array(z.string().min(1)).min(1),
     /** What the claim says: that the subject is worse, or better, than the baseline. */
     claimSays: z.enum(['subject-worse', 'subject-better']),
+    /** The smallest difference that counts, in metric points (default: the quality band, src/verdict/band.ts). */
+    minEffect: z.number().positive().optional(),
+    /** The fewest shared fixtures a verdict may rest on (default 8). */
+    minFixtures: z.number().int().min(2).optional(),
   })
   .strict();
 
@@ -142,6 +157,7 @@ export const RuleSchema = z.discriminatedUnion('kind', [
   AggregateRule,
   ExistsRule,
   OfflineRule,
+  PrivateRule,
   ModelParametersRule,
   ModelBytesRule,
   CompareQualityRule,

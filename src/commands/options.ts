@@ -45,3 +45,13 @@ export function enginePairs(flag: string, value: string): Record<string, string>
   }
   return out;
 }
+
+/** A noise band: a fraction (0.05) or a percentage ("5%"), above 0 and below 1. */
+export function noiseBand(flag: string, value: string): number {
+  const trimmed = value.trim();
+  const fraction = trimmed.endsWith('%') ? Number(trimmed.slice(0, -1)) / 100 : Number(trimmed);
+  if (trimmed === '' || !Number.isFinite(fraction) || fraction <= 0 || fraction >= 1) {
+    throw new UserError(`${flag} must be a fraction like 0.05 or a percentage like 5%, above 0 and below 100%; got "${value}"`);
+  }
+  return fraction;
+}

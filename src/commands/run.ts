@@ -12,7 +12,7 @@ import { optionsFromSettings, Orchestrator, type RunOptions } from '../run/orche
 import { createProgress } from '../run/progress.js';
 import { DEFAULT_MAX_NEW_TOKENS } from '../tasks.js';
 import { loadProfile } from '../tune/profile.js';
-import { enginePairs, list, parseEngines, parseTargets, parseTasks, positiveInt, seconds } from './options.js';
+import { enginePairs, list, noiseBand, parseEngines, parseTargets, parseTasks, positiveInt, seconds } from './options.js';
 
 export interface RunFlags {
   engines: string;
@@ -33,6 +33,7 @@ export interface RunFlags {
   scheduling: string;
   cooldown?: string;
   offline?: boolean;
+  networkAudit?: boolean;
   imageSplitting?: boolean;
   quant?: string;
   modelPath?: string;
@@ -45,6 +46,7 @@ export interface RunFlags {
   profile?: string;
   bandwidth?: boolean;
   allowFailures?: boolean;
+  noiseBand?: string;
 }
 
 /** `engine:role=path` pairs, e.g. qvac:gguf=/m/model.gguf,qvac:mmproj=/m/mmproj.gguf. */
@@ -101,6 +103,7 @@ export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
     scheduling,
     cooldownMs: flags.cooldown !== undefined ? seconds('--cooldown', flags.cooldown) : undefined,
     offline: Boolean(flags.offline),
+    networkAudit: Boolean(flags.networkAudit),
     imageSplitting: Boolean(flags.imageSplitting),
     quant: flags.quant ? enginePairs('--quant', flags.quant) : undefined,
     localPaths: flags.modelPath ? parseModelPaths(flags.modelPath) : undefined,
@@ -109,6 +112,7 @@ export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
     resume: flags.resume,
     engineOptions: flags.cdp ? { cdpUrl: flags.cdp } : undefined,
     bandwidth: Boolean(flags.bandwidth),
+    ...(flags.noiseBand !== undefined ? { noiseBand: noiseBand('--noise-band', flags.noiseBand) } : {}),
     ...(flags.profile ? profileOptions(flags) : {}),
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { CellKey } from '../results/schema.js';
 import { escapeMarkdownCell, escapeMarkdownText, markdownCodeBlock, markdownCodeSpan } from '../report/escape.js';
-import type { CompareReport, Finding, MetricDelta } from './gate.js';
+import type { CompareReport, Finding, MetricDelta } from './types.js';
 
 /** GitHub rejects comments over 65,536 characters; keep the text section well inside that. */
 const MAX_TEXT_CHANGES_SHOWN = 30;
@@ -30,12 +30,11 @@ function formatChange(delta: MetricDelta): string {
 }
 
 function formatEvidence(delta: MetricDelta): string {
-  if (delta.kind === 'timing') {
-    const p = delta.pValue === null ? 'p n/a' : delta.pValue < 0.001 ? 'p<0.001' : `p=${delta.pValue.toFixed(3)}`;
-    return `${p}, n=${delta.nBase} vs ${delta.nHead}`;
-  }
-  if (delta.kind === 'memory') return `threshold ${(delta.threshold * 100).toFixed(0)}%`;
-  return `tolerance ${delta.threshold}`;
+  if (delta.kind === 'quality') return `tolerance ${delta.threshold}`;
+  const p = delta.pValue === null ? 'p n/a' : delta.pValue < 0.001 ? 'p<0.001' : `p=${delta.pValue.toFixed(3)}`;
+  const ci = delta.ci95 ? `, head/base 95% CI ${delta.ci95[0].toFixed(3)}–${delta.ci95[1].toFixed(3)}` : '';
+  const band = delta.band !== undefined ? `, band ±${Number((delta.band * 100).toPrecision(3))}%` : '';
+  return `${p}, ${delta.nBase} vs ${delta.nHead} ${delta.replication ?? 'unit'}s${ci}${band}`;
 }
 
 function findingRow(finding: Finding): string {
@@ -112,7 +111,7 @@ export function renderCompareMarkdown(report: CompareReport): string {
     .map(([metric, value]) => `${metric} ${(value * 100).toFixed(0)}%`)
     .join(', ');
   lines.push(
-    `Gate: a timing change regresses when it is worse than its threshold (${thresholds}) and Mann–Whitney p < ${report.alpha}; memory by threshold only; quality by more than ${report.qualityTolerance} absolute.`,
+    `Gate (docs/verdicts.md): a timing or memory change regresses when the t-test gives p < ${report.alpha} and its 95% interval lies wholly beyond the larger of its threshold (${thresholds}) and the noise band (±${Number((report.noiseBand * 100).toPrecision(3))}% across replicated processes, at least ±12.5% within one process per run); per cell and per variant × task (fixture \`*\`); quality by more than ${report.qualityTolerance} absolute.`,
     '',
   );
   const otherWarnings = report.warnings.filter((warning) => !(report.mismatchAllowed && warning.startsWith('Runs are NOT comparable')));

@@ -47,6 +47,8 @@ export interface LoadReport {
   notes: string[];
   /** Extra raw figures the engine reports about the load (kept beside the harness's own timing). */
   engineStats?: Record<string, number | string>;
+  /** Requests to anything but vlmbench's local server that the engine saw during the load (a browser page over CDP); for run --network-audit. */
+  networkRequests?: Array<{ url: string; timeMs: number }>;
 }
 
 export interface Decoding {
@@ -96,6 +98,8 @@ export interface RunOutput {
    * measured by the engine. Replaces the host's descendant sum for this sample.
    */
   workerPeakRssBytes?: number;
+  /** As LoadReport.networkRequests, during this run. */
+  networkRequests?: Array<{ url: string; timeMs: number }>;
 }
 
 export type Availability = { available: true } | { available: false; reason: string };

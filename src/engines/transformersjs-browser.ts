@@ -59,6 +59,13 @@ export function createTransformersJsBrowserEngine(): Engine {
   let timeoutMs = 600_000;
   const imageUrls = new Map<string, string>();
   const consoleLines: string[] = [];
+  /** The page's requests to anything but the local server, since the last load or run reported them (run --network-audit). */
+  let outsideRequests: Array<{ url: string; timeMs: number }> = [];
+  const takeOutsideRequests = () => {
+    const taken = outsideRequests;
+    outsideRequests = [];
+    return taken;
+  };
 
   async function release(): Promise<void> {
     const page = opened?.page;
@@ -130,6 +137,12 @@ export function createTransformersJsBrowserEngine(): Engine {
         page.on('console', (message) => {
           if (process.env.VLMBENCH_BROWSER_DEBUG) process.stderr.write(`[page ${message.type()}] ${message.text()}\n`);
           if (message.type() === 'warning' || message.type() === 'error') consoleLines.push(`${message.type()}: ${message.text().split('\n')[0]}`.slice(0, 300));
+        });
+        outsideRequests = [];
+        const origin = server.origin;
+        page.on('request', (pageRequest) => {
+          const url = pageRequest.url();
+          if (!url.startsWith(`${origin}/`) && !/^(data|blob|about):/.test(url)) outsideRequests.push({ url, timeMs: Date.now() });
         });
         if (process.env.VLMBENCH_BROWSER_DEBUG) page.on('response', (response) => { if (response.status() >= 400) process.stderr.write(`[page http ${response.status()}] ${response.url()}\n`); });
         await page.exposeBinding(TOKEN_BINDING, (_source, text: string) => tokenSink?.(text));
@@ -232,6 +245,7 @@ export function createTransformersJsBrowserEngine(): Engine {
           packageVersion: packageVersion('@huggingface/transformers') ?? 'unknown',
           notes,
           engineStats,
+          networkRequests: takeOutsideRequests(),
         };
       } catch (error) {
         await release();
@@ -308,6 +322,7 @@ export function createTransformersJsBrowserEngine(): Engine {
         engineStats,
       };
       if (measured.bytes !== null) output.workerPeakRssBytes = measured.bytes;
+      output.networkRequests = takeOutsideRequests();
       return output;
     },
 

@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../measure/environment.js';
 import type { ModelRecord } from '../results/schema.js';
 import { modelCacheDir } from './cache.js';
 import type { CatalogEntry, EngineVariant } from './catalog.js';
-import { downloadRepoFiles, type DownloadOptions } from './download.js';
+import { downloadRepoFiles, hubUrl, type DownloadOptions } from './download.js';
 import { listFiles, sha256FileRemembered } from './hash.js';
 import { verifyDownloadedFolder } from './integrity.js';
 import { ensureTiny } from './tiny/index.js';
@@ -18,6 +18,8 @@ import { ensureShapePart, type ShapeQuant } from './shape/index.js';
 export interface Resolution {
   model: ResolvedModel;
   record: ModelRecord;
+  /** URLs fetched from the hub for this resolution (none when the files were cached); the network audit lists them as expected. */
+  downloads?: string[];
 }
 
 async function describeFiles(files: Record<string, string>): Promise<ModelRecord['files']> {
@@ -48,6 +50,7 @@ export async function resolveVariant(entry: CatalogEntry, variant: EngineVariant
   let source: string;
   let revision: string | undefined;
   const registryRecords: ModelRecord['files'] = [];
+  const downloads: string[] = [];
   if (options.localPaths && Object.keys(options.localPaths).length > 0) {
     files = options.localPaths;
     source = 'local paths given on the command line';
@@ -68,9 +71,17 @@ export async function resolveVariant(entry: CatalogEntry, variant: EngineVariant
         const dir = modelCacheDir('hf', repo.replace('/', '--'), pinned);
         const wanted = Object.values(variant.source.files).filter(onnxFilesFor(variant.quant));
         const pins = variant.source.sha256;
-        await downloadRepoFiles(repo, pinned, wanted, dir, options, pins);
+        const fetched = await downloadRepoFiles(repo, pinned, wanted, dir, options, pins);
+        downloads.push(...Object.keys(fetched).map((file) => hubUrl(repo, pinned, file)));
         // Sizes and hashes recorded at download are checked at every use; a mismatch is fetched again.
-        await verifyDownloadedFolder(dir, wanted, { pinned: pins, note: options.onProgress, redownloadModelFiles: () => downloadRepoFiles(repo, pinned, wanted, dir, options, pins) });
+        await verifyDownloadedFolder(dir, wanted, {
+          pinned: pins,
+          note: options.onProgress,
+          redownloadModelFiles: async () => {
+            const again = await downloadRepoFiles(repo, pinned, wanted, dir, options, pins);
+            downloads.push(...Object.keys(again).map((file) => hubUrl(repo, pinned, file)));
+          },
+        });
         files = variant.engine === 'transformersjs' ? { dir } : Object.fromEntries(Object.entries(variant.source.files).map(([role, name]) => [role, join(dir, name)]));
         source = `huggingface.co/${repo}`;
         revision = pinned;
@@ -101,5 +112,5 @@ export async function resolveVariant(entry: CatalogEntry, variant: EngineVariant
     files: [...(await describeFiles(files)), ...registryRecords],
     parameters: entry.parameters,
   };
-  return { model, record };
+  return { model, record, ...(downloads.length > 0 ? { downloads } : {}) };
 }

@@ -4,7 +4,7 @@
  * bare element, `*` or `body` rule, so the fragment cannot restyle its host page.
  */
 import { escapeHtml as e } from './escape.js';
-import { TASK_LABELS, type ReportModel } from './model.js';
+import { TASK_LABELS, WEIGHTS_LABELS, type ReportModel } from './model.js';
 
 export const EMBED_ROOT_CLASS = 'vlmbench-embed';
 
@@ -35,7 +35,7 @@ export function renderEmbed(model: ReportModel, reportHref = 'report.html'): str
     .map(
       (v) =>
         `<tr class="vb-tr"><td class="vb-td">${e(TASK_LABELS[v.task])}${multiRun ? `<br><small>${e(v.deviceLabel)}</small>` : ''}</td><td class="vb-td">${e(v.aspect)}</td>` +
-        `<td class="vb-td ${v.winner ? 'vb-win' : 'vb-none'}">${e(v.short)}</td><td class="vb-td">${e(v.sentence)}</td></tr>`,
+        `<td class="vb-td ${v.winner ? 'vb-win' : 'vb-none'}">${e(v.short)}</td><td class="vb-td">${e(WEIGHTS_LABELS[v.weights])}</td><td class="vb-td">${e(v.sentence)}</td></tr>`,
     )
     .join('');
   return [
@@ -44,7 +44,7 @@ export function renderEmbed(model: ReportModel, reportHref = 'report.html'): str
     `<p class="vb-title">${e(model.title)}</p>`,
     `<p class="vb-meta">Run${model.runs.length > 1 ? 's' : ''} ${e(model.runs.map((r) => r.runId).join(', '))} · ${e(model.engines.join(' vs '))} · generated ${e(model.generatedAt)}</p>`,
     ...banners.map((b) => `<p class="vb-banner">${e(b)}</p>`),
-    `<table class="vb-table"><thead><tr class="vb-tr"><th class="vb-th" scope="col">Task</th><th class="vb-th" scope="col">Aspect</th><th class="vb-th" scope="col">Result</th><th class="vb-th" scope="col">Verdict</th></tr></thead><tbody>${rows}</tbody></table>`,
+    `<table class="vb-table"><thead><tr class="vb-tr"><th class="vb-th" scope="col">Task</th><th class="vb-th" scope="col">Aspect</th><th class="vb-th" scope="col">Result</th><th class="vb-th" scope="col">Weights</th><th class="vb-th" scope="col">Verdict</th></tr></thead><tbody>${rows}</tbody></table>`,
     `<p class="vb-link"><a class="vb-a" href="${e(reportHref)}">Full report with evidence, charts and raw data</a></p>`,
     '</div>',
     '',

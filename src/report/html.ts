@@ -10,6 +10,7 @@ import { renderDiffHtml, wordDiff } from './diff.js';
 import { textExcerpt } from '../results/text-cap.js';
 import {
   TASK_LABELS,
+  WEIGHTS_LABELS,
   formatBytes,
   formatMs,
   formatNumber,
@@ -28,6 +29,7 @@ import { decodeRateChart, ttftChart } from './charts/speed-bars.js';
 import { memoryChart } from './charts/memory-bars.js';
 import { cellAnchorId, renderClaimsHtml } from '../claims/render.js';
 import { renderFootprintHtml } from '../footprint/render.js';
+import { networkHtml, networkView } from './network.js';
 import { phaseBars, phasesChart } from './charts/phases.js';
 import { COMPUTE_BOUND_SHARE, decodeRoofline } from './roofline.js';
 import { crossDeviceChart } from './charts/cross-device.js';
@@ -100,7 +102,7 @@ function section(id: string, title: string, body: string): string {
   return `<section id="${id}"><h2>${e(title)}</h2>${body}</section>`;
 }
 
-const ASPECT_LABELS: Record<Verdict['aspect'], string> = { speed: 'Speed', quality: 'Quality', memory: 'Memory' };
+const ASPECT_LABELS: Record<Verdict['aspect'], string> = { speed: 'Speed', ttft: 'Time to first token', decode: 'Decode rate', memory: 'Memory', quality: 'Quality' };
 
 function banners(model: ReportModel): string {
   const parts: string[] = [];
@@ -124,8 +126,15 @@ function banners(model: ReportModel): string {
 }
 
 function verdictBadge(v: Verdict): string {
-  if (v.winner === null) return `<span class="badge badge-none">no winner</span>`;
-  return `<span class="badge badge-win">${e(v.winnerVariant ?? v.winner)}</span>`;
+  const weights = v.weights === 'real' ? '' : `<span class="badge badge-synthetic">${e(WEIGHTS_LABELS[v.weights])}</span>`;
+  if (v.winner === null) return `<span class="badge badge-none">no winner</span>${weights}`;
+  return `<span class="badge badge-win">${e(v.winnerVariant ?? v.winner)}</span>${weights}`;
+}
+
+/** Settings that differ between the contenders, right under the verdict they affect. */
+function verdictCaveats(v: Verdict): string {
+  if (v.caveats.length === 0) return '';
+  return `<p class="caveats"><span class="evidence-label">Differs between them:</span> ${v.caveats.map((c) => e(c)).join('; ')}</p>`;
 }
 
 function verdictsSection(model: ReportModel): string {
@@ -142,13 +151,13 @@ function verdictsSection(model: ReportModel): string {
       .map(
         (v) =>
           `<li class="verdict verdict-${v.aspect}" data-aspect="${v.aspect}"><div class="verdict-head"><span class="aspect">${ASPECT_LABELS[v.aspect]}</span>${verdictBadge(v)}</div>` +
-          `<p class="verdict-sentence">${e(v.sentence)}</p><p class="evidence"><span class="evidence-label">Evidence:</span> ${e(v.evidence)}</p></li>`,
+          `<p class="verdict-sentence">${e(v.sentence)}</p>${verdictCaveats(v)}<p class="evidence"><span class="evidence-label">Evidence:</span> ${e(v.evidence)}</p></li>`,
       )
       .join('');
     return `<div class="verdict-task"><h3>${e(TASK_LABELS[view.task])}${multiRun ? ` <span class="device">on ${e(view.deviceLabel)}</span>` : ''}</h3><ul class="verdicts">${items}</ul></div>`;
   });
   const glance = table(
-    ['Task', ...(multiRun ? ['Device'] : []), 'Speed', 'Quality', 'Memory'],
+    ['Task', ...(multiRun ? ['Device'] : []), 'Speed', 'First token', 'Decode', 'Memory', 'Quality'],
     model.tasks.flatMap((view) => {
       const pairs = [...new Set(view.verdicts.map((v) => v.contenders.join(' vs ')))];
       return pairs.map((pair) => {
@@ -158,8 +167,10 @@ function verdictsSection(model: ReportModel): string {
           `${e(TASK_LABELS[view.task])}${pairs.length > 1 ? `<br><small class="muted">${e(pair)}</small>` : ''}`,
           ...(multiRun ? [e(view.deviceLabel)] : []),
           cell(of('speed')),
-          cell(of('quality')),
+          cell(of('ttft')),
+          cell(of('decode')),
           cell(of('memory')),
+          cell(of('quality')),
         ];
       });
     }),
@@ -498,6 +509,7 @@ ul.verdicts { list-style: none; padding: 0; margin: 0; display: grid; gap: 10px;
 li.verdict { border: 1px solid var(--line); border-left: 5px solid var(--accent); border-radius: 6px; padding: 10px 14px; background: var(--bg-soft); }
 li.verdict-quality { border-left-color: #009E73; }
 li.verdict-memory { border-left-color: #CC79A7; }
+.caveats { margin: 2px 0 4px; font-size: 0.9rem; }
 .verdict-head { display: flex; gap: 10px; align-items: center; }
 .aspect { font-weight: 700; text-transform: uppercase; letter-spacing: 0.04em; font-size: 0.8rem; }
 .glance { white-space: nowrap; }
@@ -508,6 +520,7 @@ table.glance td { font-size: 0.95rem; }
 .badge { font-size: 0.8rem; padding: 1px 8px; border-radius: 10px; border: 1px solid; }
 .badge-win { border-color: #009E73; color: #00543d; background: #e6f5ef; }
 .badge-none { border-color: var(--line); color: var(--muted); background: #fff; }
+.badge-synthetic { background: #fff3e0; color: #8a3b00; border-color: #D55E00; margin-left: 6px; }
 .verdict-sentence { font-size: 1.02rem; font-weight: 600; margin: 6px 0 4px; }
 .evidence { margin: 0; font-size: 0.88rem; color: #3c4043; }
 .evidence-label { font-weight: 600; }
@@ -581,6 +594,7 @@ export function renderHtml(model: ReportModel, thumbnails: Map<string, Thumbnail
     ['charts', 'Charts'],
     ['gallery', 'Gallery'],
     ['fairness', 'Fairness'],
+    ['network', 'Network'],
     ...(model.footprints.length ? [['footprint', 'Footprint']] : []),
     ...(model.crossDevice ? [['cross-device', 'Across devices']] : []),
     ['environment', 'Environment'],
@@ -607,6 +621,7 @@ export function renderHtml(model: ReportModel, thumbnails: Map<string, Thumbnail
     chartsSection(model),
     gallerySection(model, thumbnails),
     fairnessSection(model),
+    section('network', 'Network', networkHtml(networkView(model.runs.map((run) => run.results)), e)),
     footprintSection(model),
     crossDeviceSection(model),
     environmentSection(model),

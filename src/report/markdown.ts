@@ -2,9 +2,10 @@
 import { renderClaimsMarkdown } from '../claims/render.js';
 import { renderFootprintMarkdown } from '../footprint/render.js';
 import { decodeRoofline, rooflineMarkdown } from './roofline.js';
+import { networkMarkdown, networkView } from './network.js';
 import { escapeMarkdownCell as cell, escapeMarkdownText as text, markdownCodeBlock, markdownCodeSpan } from './escape.js';
 import { textExcerpt } from '../results/text-cap.js';
-import { TASK_LABELS, formatBytes, formatMs, formatNumber, metricHeading, metricLabel, showsQuality, type ReportModel, type TaskView, type VariantTaskFigures } from './model.js';
+import { TASK_LABELS, WEIGHTS_LABELS, formatBytes, formatMs, formatNumber, metricHeading, metricLabel, showsQuality, type ReportModel, type TaskView, type VariantTaskFigures } from './model.js';
 
 function mdTable(headers: string[], rows: string[][]): string {
   return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -73,7 +74,7 @@ export function renderMarkdown(model: ReportModel): string {
   out.push('## Verdicts', '');
   out.push(
     mdTable(
-      ['Task', ...(multiRun ? ['Device'] : []), 'Speed', 'Quality', 'Memory'],
+      ['Task', ...(multiRun ? ['Device'] : []), 'Speed', 'First token', 'Decode', 'Memory', 'Quality'],
       model.tasks.flatMap((view) => {
         const pairs = [...new Set(view.verdicts.map((v) => v.contenders.join(' vs ')))];
         return pairs.map((pair) => {
@@ -82,7 +83,7 @@ export function renderMarkdown(model: ReportModel): string {
             const v = of(aspect);
             return v ? (v.outcome === 'winner' ? `**${cell(v.short)}**` : cell(v.short)) : '–';
           };
-          return [`${TASK_LABELS[view.task]}${pairs.length > 1 ? ` (${cell(pair)})` : ''}`, ...(multiRun ? [cell(view.deviceLabel)] : []), short('speed'), short('quality'), short('memory')];
+          return [`${TASK_LABELS[view.task]}${pairs.length > 1 ? ` (${cell(pair)})` : ''}`, ...(multiRun ? [cell(view.deviceLabel)] : []), short('speed'), short('ttft'), short('decode'), short('memory'), short('quality')];
         });
       }),
     ),
@@ -92,8 +93,14 @@ export function renderMarkdown(model: ReportModel): string {
     out.push(`### ${TASK_LABELS[view.task]}${on(view.deviceLabel)}`, '');
     out.push(
       mdTable(
-        ['Aspect', 'Verdict', 'Evidence'],
-        view.verdicts.map((v) => [v.aspect, v.winner ? `**${cell(v.sentence)}**` : cell(v.sentence), cell(v.evidence)]),
+        ['Aspect', 'Weights', 'Verdict', 'Differs between them', 'Evidence'],
+        view.verdicts.map((v) => [
+          v.aspect,
+          WEIGHTS_LABELS[v.weights],
+          v.winner ? `**${cell(v.sentence)}**` : cell(v.sentence),
+          v.caveats.length ? cell(v.caveats.join('; ')) : '–',
+          cell(v.evidence),
+        ]),
       ),
       '',
     );
@@ -201,6 +208,8 @@ export function renderMarkdown(model: ReportModel): string {
       '',
     );
   }
+
+  out.push('## Network', '', networkMarkdown(networkView(model.runs.map((run) => run.results)), cell), '');
 
   for (const entry of model.footprints) {
     out.push(`## Footprint per engine${model.footprints.length > 1 ? ` (${text(entry.deviceLabel)})` : ''}`, '', renderFootprintMarkdown(entry.footprint), '');

@@ -7,6 +7,7 @@ import { claimsForSummary } from '../claims/evaluate.js';
 import { z } from 'zod';
 import { TaskSchema } from '../results/schema.js';
 import type { ReportModel } from './model.js';
+import { networkForSummary, networkView } from './network.js';
 
 export const SUMMARY_SCHEMA_NAME = 'vlmbench-summary';
 export const SUMMARY_VERSION = 1;
@@ -17,7 +18,7 @@ export const SummaryVerdictSchema = z.object({
   runId: z.string(),
   device: z.string(),
   task: TaskSchema,
-  aspect: z.enum(['speed', 'quality', 'memory']),
+  aspect: z.enum(['speed', 'ttft', 'decode', 'memory', 'quality']),
   contenders: z.array(z.string()),
   winner: z.string().nullable(),
   winnerVariant: z.string().nullable(),
@@ -31,7 +32,27 @@ export const SummaryVerdictSchema = z.object({
   pValue: FiniteNumber.optional(),
   n: z.number().int().nonnegative(),
   fixtures: z.array(z.string()),
+  /** What the weights behind the verdict are: `tiny` verdicts are never judged, `shape` ones are labelled. */
+  weights: z.enum(['real', 'shape', 'tiny']),
+  /** The noise band in force: relative for ratio aspects (0.05 = ±5%), absolute metric points for quality. */
+  band: FiniteNumber.optional(),
+  /** The replication unit (`process` with run --processes ≥ 2, else `fixture`) and how many. */
+  unit: z.enum(['process', 'fixture']).optional(),
+  units: z.number().int().nonnegative().optional(),
+  /** Processes per contender that measured the figures. */
+  processes: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]).optional(),
+  /** The statistic the ratio is computed from. */
+  statistic: z.string().optional(),
+  /** Each contender's figure (contender order) whose ratio or difference the verdict states, and its unit. */
+  figures: z.tuple([FiniteNumber, FiniteNumber]).optional(),
+  figureUnit: z.string().optional(),
+  /** Process-to-process spread in words; null with one process per engine. */
+  spread: z.string().nullable().optional(),
+  /** Settings that differ between the contenders. */
+  caveats: z.array(z.string()),
 });
+
+const NetworkFiguresSchema = z.object({ attempts: z.number().int().nonnegative(), destinations: z.array(z.string()) });
 
 const MetricSummarySchema = z.object({ p50: FiniteNumber, p90: FiniteNumber, n: z.number().int().nonnegative() }).nullable();
 
@@ -94,6 +115,24 @@ export const SummaryJsonSchema = z.object({
       }),
     )
     .optional(),
+  /** run --network-audit only: per engine, model and target, what was attempted during load and inference, and the expected model downloads apart. */
+  network: z
+    .array(
+      z.object({
+        runId: z.string(),
+        engine: z.string(),
+        model: z.string(),
+        quant: z.string(),
+        target: z.string(),
+        status: z.enum(['measured', 'unavailable', 'partly measured']),
+        reason: z.string().optional(),
+        launchedByVlmbench: z.boolean().optional(),
+        load: NetworkFiguresSchema,
+        inference: NetworkFiguresSchema,
+        downloads: NetworkFiguresSchema,
+      }),
+    )
+    .optional(),
 });
 export type SummaryJson = z.infer<typeof SummaryJsonSchema>;
 
@@ -114,6 +153,7 @@ function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
 /** Builds and validates summary.json from the report model (throws if the result breaks its own schema). */
 export function buildSummaryJson(model: ReportModel): SummaryJson {
   const claims = claimsForSummary(model.claims);
+  const network = networkView(model.runs.map((run) => run.results));
   const summary: SummaryJson = {
     schema: SUMMARY_SCHEMA_NAME,
     version: SUMMARY_VERSION,
@@ -141,6 +181,14 @@ export function buildSummaryJson(model: ReportModel): SummaryJson {
         ...(finite(v.pValue) !== undefined ? { pValue: finite(v.pValue) } : {}),
         n: v.n,
         fixtures: v.fixtures,
+        weights: v.weights,
+        ...(finite(v.band) !== undefined ? { band: v.band } : {}),
+        ...(v.unit ? { unit: v.unit, units: v.units ?? 0 } : {}),
+        ...(v.processes ? { processes: v.processes } : {}),
+        ...(v.statistic ? { statistic: v.statistic } : {}),
+        ...(v.figures && v.figures.every(Number.isFinite) ? { figures: v.figures, figureUnit: v.figureUnit } : {}),
+        ...(v.spread !== undefined ? { spread: v.spread } : {}),
+        caveats: v.caveats,
       };
     }),
     engines: uniqueBy(
@@ -179,6 +227,7 @@ export function buildSummaryJson(model: ReportModel): SummaryJson {
     ),
     failures: model.failures.map((f) => ({ runId: f.runId, ...f.key, status: f.status, reason: f.reason })),
     ...(claims.length ? { claims } : {}),
+    ...(network.audited ? { network: networkForSummary(network) } : {}),
   };
   return SummaryJsonSchema.parse(summary);
 }

@@ -29,7 +29,7 @@ async function writeAtomically(path: string, content: string): Promise<void> {
 export async function writeReport(
   results: Results[],
   outDir: string,
-  options: { title?: string; fixturesDirs?: string[]; now?: Date } = {},
+  options: { title?: string; fixturesDirs?: string[]; now?: Date; noiseBand?: number } = {},
 ): Promise<{ files: string[] }> {
   const model = buildReportModel(results, options);
   const thumbnails = await loadThumbnails(model);

@@ -33,6 +33,18 @@ const RawStats = z.record(z.string(), z.union([z.number(), z.string()]));
 
 /** One counted (or warm-up) run of a cell, measured by the host's clock. */
 export const SampleSchema = z.object({
+  /**
+   * Which fresh engine process measured this sample (0-based round of `run --processes N`);
+   * absent in runs with one process per engine. Processes, not samples, are the replication unit
+   * of speed and memory verdicts (src/verdict/units.ts).
+   */
+  process: z.number().int().nonnegative().optional(),
+  /**
+   * `accuracy`: the one run per fixture that gives the output scored for quality (its timing is
+   * kept but never enters a speed or memory verdict). `performance`: a repeated timing run.
+   * Absent in single-pass runs, whose samples serve both.
+   */
+  pass: z.enum(['accuracy', 'performance']).optional(),
   /** When the orchestrator sent this run, in ms since the run started: shows the schedule (interleaving) and drift. */
   startedAtMs: z.number().nonnegative().optional(),
   latencyMs: z.number().nonnegative(),
@@ -101,6 +113,52 @@ export const MemorySchema = z.object({
   workerPeakRssBytes: z.number().int().nonnegative().nullable(),
 });
 
+/**
+ * One destination the cell's processes tried to reach (run --network-audit), grouped: every
+ * DNS query for one name through one resolver, or every connection to one address and port.
+ */
+export const NetworkAttemptSchema = z.object({
+  /** download: fetched by vlmbench itself before the host started; load: while the host started and loaded; run: while it ran this cell. */
+  phase: z.enum(['download', 'load', 'run']),
+  /** dns, tcp and udp from the capture; a URL scheme (http, https, ws…) for requests reported by CDP or the downloader. */
+  protocol: z.string().min(1),
+  /** Destination address as captured (the resolver for DNS); null when not captured (CDP, downloader). */
+  address: z.string().nullable(),
+  port: z.number().int().nonnegative().nullable(),
+  /** The DNS name asked for, or the URL's host name. */
+  name: z.string().optional(),
+  /** DNS record types asked for (A, AAAA, HTTPS…). */
+  queryTypes: z.array(z.string()).optional(),
+  /** Distinct attempts: DNS queries, TCP connections (SYNs of one flow count once), UDP flows, requests. */
+  count: z.number().int().positive(),
+  /** Packets captured for them (retransmissions included); 0 where nothing was captured. */
+  packets: z.number().int().nonnegative(),
+  /** Set when the attempt is expected rather than a privacy finding (a registry or hub model download), saying why. */
+  expected: z.string().optional(),
+  /** The process that made it, where it can be told. */
+  by: z.string().optional(),
+  /** Milliseconds from the start of the cell's window (load or runs) to the first of them. */
+  firstAtMs: z.number().nonnegative().optional(),
+});
+export type NetworkAttempt = z.infer<typeof NetworkAttemptSchema>;
+
+/** What run --network-audit saw of one cell: its load's attempts (on the first cell after a load) and its runs'. */
+export const CellNetworkSchema = z.object({
+  /** measured: captured (or, for an attached browser, reported by CDP); unavailable: not measured, with the reason. */
+  status: z.enum(['measured', 'unavailable']),
+  reason: z.string().optional(),
+  /** How the attempts were observed, in words. */
+  method: z.string(),
+  /** Browser targets: false when the browser was attached over CDP (vlmbench did not launch it). */
+  launchedByVlmbench: z.boolean().optional(),
+  /** Names of the processes that ran in the audited namespace (the engine host's tree). */
+  processes: z.array(z.string()).optional(),
+  /** True when the load's attempts are recorded on an earlier cell that shared this load. */
+  loadShared: z.boolean(),
+  attempts: z.array(NetworkAttemptSchema),
+});
+export type CellNetwork = z.infer<typeof CellNetworkSchema>;
+
 export const CellStatusSchema = z.enum(['ok', 'failed', 'unavailable']);
 
 export const CellSchema = z.object({
@@ -151,6 +209,8 @@ export const CellSchema = z.object({
     .optional(),
   /** Quality metric name to value (fractions, not percents). Null where the metric cannot be computed. */
   quality: z.record(z.string(), z.number().nullable()).optional(),
+  /** run --network-audit only: the network attempts of this cell's load and runs. */
+  network: CellNetworkSchema.optional(),
 });
 export type Cell = z.infer<typeof CellSchema>;
 
@@ -230,7 +290,11 @@ export const SettingsSchema = z.object({
   scheduling: z.enum(['interleaved', 'sequential']),
   cooldownMs: z.number().nonnegative().optional(),
   offline: z.boolean(),
+  /** run --network-audit: engine hosts ran in a namespace that refuses every destination, with a capture. */
+  networkAudit: z.boolean().optional(),
   profile: z.string().optional(),
+  /** The noise band δ of ratio verdicts (0.05 = ±5%; src/verdict/band.ts); absent: the default. */
+  noiseBand: z.number().positive().optional(),
   /** transformers.js image splitting (SmolVLM's tiling); off keeps one frame per image. */
   imageSplitting: z.boolean().optional(),
   /** Options passed to every engine's load (e.g. cdpUrl for a remote browser). */

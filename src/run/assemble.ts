@@ -4,6 +4,7 @@ import { ResultsSchema, SCHEMA_VERSION, cellKeyId, type Cell, type Results } fro
 import { scoreTask, type ScoredItem } from '../metrics/index.js';
 import { thermalDrift } from '../measure/environment.js';
 import { capReason } from '../results/text-cap.js';
+import { auditWarning } from '../measure/network-audit/auditor.js';
 
 function groupKey(cell: Cell): string {
   const { engine, model, quant, target, task } = cell.key;
@@ -43,6 +44,8 @@ export function assembleResults(journal: JournalContents, options: { finishedAt:
   const warnings: string[] = [];
   const [start, end] = [journal.thermal[0], journal.thermal[journal.thermal.length - 1]];
   if (start && end && start !== end) warnings.push(...thermalDrift(start, end));
+  const audit = auditWarning(journal.extra);
+  if (audit) warnings.push(audit);
   for (const cell of cells) {
     if (cell.output && !cell.output.stableAcrossSamples) warnings.push(`${cellKeyId(cell.key)}: counted runs produced different texts under greedy decoding`);
   }

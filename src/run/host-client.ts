@@ -3,7 +3,7 @@
  * host that dies or hangs is killed with its whole process tree (QVAC's Bare worker is a
  * grandchild of the orchestrator) and the pending request fails with the reason.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,16 +59,24 @@ export class HostClient {
   private knownDescendants: number[] = [];
   readonly pid: number;
 
+  /** `launcher` wraps the host's command line (run --network-audit starts it inside a namespace); it must exec Node in place. */
   constructor(
     readonly label: string,
     private readonly onLog: (message: string) => void = () => {},
+    launcher?: (command: string, args: string[]) => { command: string; args: string[] },
   ) {
-    this.child = fork(hostEntry(), [], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    const options = {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'] as Array<'ignore' | 'pipe' | 'ipc'>,
       env: { ...process.env, VLMBENCH_HOST: label },
       // The host must not die with the terminal's Ctrl-C before the orchestrator has recorded what it has.
       detached: false,
-    });
+    };
+    if (launcher) {
+      const wrapped = launcher(process.execPath, [...process.execArgv, hostEntry()]);
+      this.child = spawn(wrapped.command, wrapped.args, options);
+    } else {
+      this.child = fork(hostEntry(), [], options);
+    }
     this.pid = this.child.pid ?? -1;
     const forward = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.onLog(line);

@@ -13,6 +13,8 @@ import { isoNow, nowMs } from '../measure/clock.js';
 import { REPO_ROOT, TOOL_VERSION, environmentFingerprint, packageVersion, thermalSnapshot } from '../measure/environment.js';
 import { detectOffline } from '../measure/network.js';
 import { measureBandwidth } from '../measure/bandwidth.js';
+import { NetworkAuditor } from '../measure/network-audit/auditor.js';
+import type { HostAudit, HostAuditInfo } from '../measure/network-audit/host-audit.js';
 import { tokenBudgetViolation } from '../models/shape/token-budget.js';
 import { processCensus } from '../footprint/census.js';
 import { coldStartFigures } from '../footprint/cold-start.js';
@@ -72,6 +74,10 @@ export interface RunOptions {
   profile?: { name: string; source: unknown };
   /** Measure the memory-bandwidth ceiling before the run (for the roofline). */
   bandwidth?: boolean;
+  /** The noise band of the run's ratio verdicts (src/verdict/band.ts); absent: the default. */
+  noiseBand?: number;
+  /** Run every engine host in a namespace that refuses every destination, with a capture (src/measure/network-audit). */
+  networkAudit?: boolean;
 }
 
 /**
@@ -110,6 +116,9 @@ interface LiveHost {
   /** First start only: spawn → ready → loaded → first result, on the orchestrator's clock. */
   coldStart: { spawnedAt: number; readyAt?: number; loadedAt?: number; firstResultAt?: number } | null;
   census: ProcessCensus | null;
+  /** run --network-audit: this host's namespace, capture and per-cell attempts. */
+  audit: HostAudit | null;
+  downloads: string[];
 }
 
 interface CellProgress {
@@ -138,11 +147,13 @@ export function settingsFrom(options: RunOptions, fixturesDir: string): Settings
     scheduling: options.scheduling,
     cooldownMs: options.cooldownMs,
     offline: options.offline,
+    networkAudit: options.networkAudit,
     imageSplitting: options.imageSplitting,
     engineOptions: options.engineOptions,
     quant: options.quant,
     profile: options.profile?.name,
     engineOptionsByEngine: options.engineOptionsByEngine,
+    noiseBand: options.noiseBand,
   };
 }
 
@@ -172,10 +183,12 @@ export function optionsFromSettings(settings: Settings): OptionsFromSettings {
     scheduling: settings.scheduling,
     cooldownMs: settings.cooldownMs,
     offline: settings.offline,
+    networkAudit: settings.networkAudit,
     imageSplitting: settings.imageSplitting ?? false,
     engineOptions: settings.engineOptions,
     quant: settings.quant,
     engineOptionsByEngine: settings.engineOptionsByEngine,
+    noiseBand: settings.noiseBand,
   };
 }
 
@@ -218,6 +231,7 @@ export class Orchestrator {
   private readonly startedAtMs = nowMs();
   private readonly live = new Set<HostClient>();
   private journal!: Journal;
+  private audit: NetworkAuditor | null = null;
 
   constructor(
     private readonly options: RunOptions,
@@ -285,6 +299,14 @@ export class Orchestrator {
     }
 
     this.progress.note(`run ${runId}: journal ${this.journal.path}`);
+    if (options.networkAudit) {
+      this.audit = await NetworkAuditor.start(join(options.resultsRoot, runId), {
+        previous: options.resume ? readJournal(this.journal.path).extra.networkAudit : undefined,
+        note: (line) => this.progress.note(line),
+      });
+      const line = this.audit.statusLine();
+      if (line) this.progress.note(line);
+    }
     const blocks = blocksFor(done);
     // Resolve every model the plan needs before any host starts, so an offline hub fails in seconds.
     for (const block of blocks) {
@@ -315,6 +337,7 @@ export class Orchestrator {
       await this.runBlock(block, resolved, engineRecords);
     }
     this.journal.append({ type: 'thermal', snapshot: thermalSnapshot() });
+    if (this.audit) this.journal.append({ type: 'extra', name: 'networkAudit', value: this.audit.record() });
     if (!this.interrupted && this.census.length + this.coldStarts.length > 0) {
       const footprint = await collectFootprint({ engines: options.engines, models: header.models, repoRoot: REPO_ROOT, census: this.census, coldStart: this.coldStarts });
       this.journal.append({ type: 'extra', name: 'footprint', value: footprint });
@@ -344,13 +367,15 @@ export class Orchestrator {
     const { plan } = host;
     host.client?.kill();
     const spawnedAt = nowMs();
-    const client = new HostClient(plan.label, (line) => this.progress.note(`  [${plan.engine}] ${line}`));
+    host.audit?.loadStarted();
+    const client = new HostClient(plan.label, (line) => this.progress.note(`  [${plan.engine}] ${line}`), host.audit?.launcher());
     const firstStart = host.coldStart === null;
     if (firstStart) host.coldStart = { spawnedAt };
     host.client = client;
     this.live.add(client);
     host.load = null;
     host.cellsSinceLoad = 0;
+    let retryAfter: string | null = null;
     try {
       const availability = await client.availability(plan.engine, plan.target, 60_000);
       if (firstStart && host.coldStart) host.coldStart.readyAt = nowMs();
@@ -381,15 +406,20 @@ export class Orchestrator {
       }
       this.progress.note(`loaded ${plan.label} in ${(host.load.ms / 1000).toFixed(2)} s on ${host.load.report.backendActual}`);
       host.flags = [];
+      host.audit?.notePageRequests(host.load.report.networkRequests);
     } catch (error) {
       const message = (error as Error).message;
       await this.stopHost(host);
       if (error instanceof HostError && error.kind === 'unavailable') host.unavailable = message;
-      else if (!firstFailure && isRetryableLoadFailure(error) && !this.interrupted) {
-        // A crash at load (a killed host, a lost QVAC worker) says nothing about the model: one more try in a fresh process.
-        this.progress.note(`load of ${plan.label} failed (${message}); retrying once in a fresh process`);
-        await this.startHost(host, records, message);
-      } else host.failed = firstFailure ? `load failed twice: ${firstFailure}; then, in a fresh process: ${message}` : `load failed: ${message}`;
+      else if (!firstFailure && isRetryableLoadFailure(error) && !this.interrupted) retryAfter = message;
+      else host.failed = firstFailure ? `load failed twice: ${firstFailure}; then, in a fresh process: ${message}` : `load failed: ${message}`;
+    } finally {
+      host.audit?.loadFinished(host.client?.pid ?? null);
+    }
+    if (retryAfter !== null) {
+      // A crash at load (a killed host, a lost QVAC worker) says nothing about the model: one more try in a fresh process.
+      this.progress.note(`load of ${plan.label} failed (${retryAfter}); retrying once in a fresh process`);
+      await this.startHost(host, records, retryAfter);
     }
   }
 
@@ -460,6 +490,7 @@ export class Orchestrator {
         this.options.timeoutMs,
       );
       const gpuMemoryBytes = (await gpu?.stop()) ?? undefined;
+      host.audit?.notePageRequests(run.output.networkRequests);
       if (host.coldStart && host.coldStart.firstResultAt === undefined) host.coldStart.firstResultAt = nowMs();
       const sample = { startedAtMs: Math.round(sentAtMs * 1000) / 1000, ...toSample(run), ...(gpuMemoryBytes !== undefined ? { gpuMemoryBytes } : {}) };
       // Shape-faithful models cannot stop early; a short generation would make their speed figures wrong.
@@ -514,12 +545,15 @@ export class Orchestrator {
       flags: [],
       coldStart: null,
       census: null,
+      audit: null,
+      downloads: (resolved.get(`${plan.entry.id}|${plan.engine}|${plan.variant.quant}`) as { downloads?: string[] }).downloads ?? [],
     }));
     const interleaved = this.options.scheduling === 'interleaved';
     const groups: LiveHost[][] = interleaved ? [hosts] : hosts.map((host) => [host]);
     try {
       for (const group of groups) {
         if (this.interrupted) break;
+        for (const host of group) if (this.audit) host.audit = await this.audit.forHost(auditedHost(host), auditInfo(host, this.options));
         for (const host of group) if (!this.interrupted) await this.startHost(host, records);
         // The union of fixtures, in one order, so hosts alternate on the same fixture.
         const order: LoadedFixture[] = [];
@@ -535,6 +569,7 @@ export class Orchestrator {
       for (const host of hosts) {
         host.client?.kill();
         if (host.client) this.live.delete(host.client);
+        if (host.audit) await this.audit?.finishHost(auditedHost(host), host.audit);
       }
       for (const host of hosts) {
         const tag = { engine: host.plan.engine, model: host.plan.entry.id };
@@ -582,10 +617,24 @@ export class Orchestrator {
     for (const host of hosts) {
       const progress = cells.get(host) as CellProgress;
       const cell = this.finishCell(host, fixture, progress);
+      if (host.audit) cell.network = await host.audit.cellFinished(host.client?.pid ?? null);
       this.journal.append({ type: 'cell', cell });
       const median = cell.stats?.latencyMs?.median;
       const detail = cell.status === 'ok' ? `median ${median !== undefined ? `${median.toFixed(1)} ms` : '?'} · ${JSON.stringify(cell.output?.text.slice(0, 40) ?? '')}` : (cell.reason ?? '');
       this.progress.cellDone(`${host.plan.engine} ${host.plan.entry.id} ${fixture.id}`, cell.status, detail);
     }
   }
+}
+
+/** The audit's name for a host. */
+function auditedHost(host: LiveHost): { engine: string; model: string; quant: string; target: string } {
+  return { engine: host.plan.engine, model: host.plan.entry.id, quant: host.plan.variant.quant, target: host.plan.target };
+}
+
+/** What the audit needs to know about a host: its model's downloads and source, and whether its browser is ours. */
+function auditInfo(host: LiveHost, options: RunOptions): HostAuditInfo {
+  // A browser only when this engine runs the browser target (transformers.js); others decline it before any browser starts.
+  const browserTarget = host.plan.target.startsWith('browser-') && ENGINE_INFO[host.plan.engine]?.targets.includes(host.plan.target) === true;
+  const registry = host.plan.variant.source.kind === 'qvac-registry' && !options.localPaths?.[host.plan.engine] ? `the QVAC registry (${host.model.id})` : null;
+  return { downloads: host.downloads, registrySource: registry, browser: browserTarget ? (options.engineOptions?.cdpUrl ? 'attached' : 'launched') : null };
 }

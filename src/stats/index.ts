@@ -15,3 +15,4 @@ export {
   type ComparisonVerdict,
 } from './comparison.js';
 export { mulberry32, DEFAULT_SEED, type Random } from './rng.js';
+export { oneSampleT, studentTCritical, studentTTwoSidedP, welchT, type OneSampleT, type WelchT } from './student-t.js';

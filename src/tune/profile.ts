@@ -20,6 +20,10 @@ export interface TuneTrial {
   medianTtftMs: number | null;
   medianDecodeTokensPerSec: number | null;
   samples: number;
+  /** Every counted latency, ms: what the decision between configurations tests. */
+  latencySamples?: number[];
+  /** Against the configuration that was best when this one ran: the verdict module's decision, in words. */
+  decision?: string;
   runId: string | null;
   error?: string;
 }
@@ -33,6 +37,8 @@ export interface EngineBest {
   medianLatencyMs: number;
   /** The default configuration's median, for "tuning bought n%". */
   defaultMedianLatencyMs: number | null;
+  /** Why this configuration is the best: the default, or clearly faster than the one it replaced. */
+  decidedBy?: string;
 }
 
 export interface TuneProfile {

@@ -21,6 +21,7 @@ import { catalogEntry } from '../models/catalog.js';
 import { DEFAULT_HOST_WARMUP, Orchestrator, type RunOptions } from '../run/orchestrator.js';
 import type { Progress } from '../run/progress.js';
 import { median } from '../stats/index.js';
+import { decideRatioBetweenGroups, SINGLE_PROCESS_BAND } from '../verdict/index.js';
 import type { EngineBest, OptionValue, TuneProfile, TuneTrial } from './profile.js';
 
 export interface Knob {
@@ -88,6 +89,8 @@ interface Config {
   options: Record<string, OptionValue>;
 }
 
+const describe = (trial: TuneTrial) => `${trial.quant}, ${trial.threads} threads${Object.keys(trial.engineOptions).length ? `, ${Object.entries(trial.engineOptions).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}`;
+
 const keyOf = (config: Config) => JSON.stringify([config.quant, config.threads, Object.entries(config.options).sort()]);
 
 async function measure(engine: string, config: Config, options: TuneOptions, resultsRoot: string): Promise<TuneTrial> {
@@ -127,6 +130,7 @@ async function measure(engine: string, config: Config, options: TuneOptions, res
     const samples = cells.flatMap((cell) => cell.samples);
     const pick = (f: (s: (typeof samples)[number]) => number | null | undefined) => samples.map(f).filter((v): v is number => typeof v === 'number');
     trial.samples = samples.length;
+    trial.latencySamples = pick((s) => s.latencyMs);
     trial.medianLatencyMs = median(pick((s) => s.latencyMs));
     trial.medianTtftMs = pick((s) => s.ttftMs).length ? median(pick((s) => s.ttftMs)) : null;
     trial.medianDecodeTokensPerSec = pick((s) => s.decodeTokensPerSec).length ? median(pick((s) => s.decodeTokensPerSec)) : null;
@@ -134,6 +138,23 @@ async function measure(engine: string, config: Config, options: TuneOptions, res
     trial.error = (error as Error).message.split('\n')[0];
   }
   return trial;
+}
+
+/**
+ * Whether `candidate` is clearly faster than `incumbent`, decided by src/verdict like every other
+ * "A is better than B": each trial is one fresh process, so its samples carry no process-to-process
+ * spread, and the candidate must clear the one-process band (±12.5%). A configuration that is not
+ * clearly better leaves the incumbent (first of all, the default) in place.
+ */
+export function clearlyFaster(incumbent: TuneTrial, candidate: TuneTrial): { better: boolean; reason: string } {
+  const a = incumbent.latencySamples ?? [];
+  const b = candidate.latencySamples ?? [];
+  if (candidate.medianLatencyMs === null || b.length === 0) return { better: false, reason: `failed: ${candidate.error ?? 'no samples'}` };
+  if (incumbent.medianLatencyMs === null || a.length === 0) return { better: true, reason: 'the incumbent failed' };
+  const decision = decideRatioBetweenGroups(a.map(Math.log), b.map(Math.log), 'lower-is-better', { unitKind: 'sample', band: SINGLE_PROCESS_BAND });
+  const better = decision.outcome === 'winner' && decision.better === 'b';
+  const words = decision.outcome === 'winner' ? (better ? 'clearly faster' : 'clearly slower') : decision.outcome === 'no-clear-difference' ? 'no clear difference' : 'not enough evidence';
+  return { better, reason: `${words} than the incumbent (${decision.reason})` };
 }
 
 export async function tune(options: TuneOptions): Promise<TuneProfile> {
@@ -165,6 +186,7 @@ export async function tune(options: TuneOptions): Promise<TuneProfile> {
       };
       const defaultTrial = await trialFor({ ...current, options: { ...current.options } });
       let bestTrial = defaultTrial;
+      let bestWhy = 'the default: no other configuration was clearly faster';
       for (const knob of space.knobs) {
         if (knob.kind === 'threads' && !space.threadsSettable) continue;
         for (const value of knob.values) {
@@ -173,7 +195,14 @@ export async function tune(options: TuneOptions): Promise<TuneProfile> {
           else if (knob.kind === 'threads') candidate.threads = Number(value);
           else candidate.options[knob.name] = value;
           const trial = await trialFor(candidate);
-          if (trial.medianLatencyMs !== null && (bestTrial.medianLatencyMs === null || trial.medianLatencyMs < bestTrial.medianLatencyMs)) bestTrial = trial;
+          if (trial === bestTrial) continue;
+          const verdict = clearlyFaster(bestTrial, trial);
+          trial.decision = verdict.reason;
+          options.log(`  ${verdict.better ? 'takes over' : 'stays'}: ${verdict.reason}`);
+          if (verdict.better) {
+            bestTrial = trial;
+            bestWhy = `${describe(trial)}: ${verdict.reason}`;
+          }
         }
         current.quant = bestTrial.quant;
         current.threads = bestTrial.threads;
@@ -187,6 +216,7 @@ export async function tune(options: TuneOptions): Promise<TuneProfile> {
         engineOptions: bestTrial.engineOptions,
         medianLatencyMs: bestTrial.medianLatencyMs,
         defaultMedianLatencyMs: defaultTrial.medianLatencyMs,
+        decidedBy: bestWhy,
       };
     }
   } finally {
@@ -200,7 +230,7 @@ export async function tune(options: TuneOptions): Promise<TuneProfile> {
     task: options.task,
     fixture: options.fixtureId ?? '(first fixture of the task)',
     maxNewTokens: options.maxNewTokens,
-    objective: `median end-to-end latency per sample over ${options.runs} counted runs after ${options.warmup + DEFAULT_HOST_WARMUP} warm-up (each configuration loads afresh), one fixture, coordinate descent one knob at a time`,
+    objective: `end-to-end latency over ${options.runs} counted runs after ${options.warmup + DEFAULT_HOST_WARMUP} warm-up (each configuration loads afresh in its own process), one fixture, coordinate descent one knob at a time; a configuration replaces the incumbent only when clearly faster (src/verdict: Welch t-test on log latencies, 95% interval beyond the one-process band ±${SINGLE_PROCESS_BAND * 100}%)`,
     best,
     notSwept,
     trials,

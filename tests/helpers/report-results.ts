@@ -25,6 +25,13 @@ export interface FactoryOptions {
   ocrFixtures?: number;
   captionFixtures?: number;
   runs?: number;
+  /**
+   * Fresh engine processes per cell (run --processes N): samples are split evenly over them, each
+   * process with its own small, deterministic speed luck, and tagged with its index.
+   */
+  processes?: number;
+  /** Multiplies one engine's latencies (and TTFT), e.g. { qvac: 1.03 } for the 3% perturbation test. */
+  latencyScale?: Record<string, number>;
 }
 
 const MIB = 1024 * 1024;
@@ -169,9 +176,12 @@ export function makeResults(options: FactoryOptions = {}): Results {
         cells.push({ key, status: 'failed', reason: 'timeout after 60000 ms | host killed', startedAt, finishedAt, warmup: [], samples: [] });
         return;
       }
-      const samples: Sample[] = Array.from({ length: runs }, () => {
+      const processes = options.processes ?? 1;
+      const samples: Sample[] = Array.from({ length: runs }, (_, run) => {
         const k = sampleCounter++;
-        const latencyMs = (profile.latencyMs + fixtureIndex * 15) * (1 + 0.05 * noise(k)) * slowdown;
+        const process = Math.floor((run * processes) / runs);
+        const luck = processes > 1 ? 1 + 0.02 * noise(1000 + process * 7 + engineIndex) : 1;
+        const latencyMs = (profile.latencyMs + fixtureIndex * 15) * (1 + 0.05 * noise(k)) * slowdown * luck * (options.latencyScale?.[engineId] ?? 1);
         const ttftMs = latencyMs * 0.35;
         return {
           latencyMs,
@@ -183,6 +193,7 @@ export function makeResults(options: FactoryOptions = {}): Results {
           generatedTokens: 21,
           peakRssBytes: Math.round(profile.hostBytes * (1 + 0.01 * noise(k + 7))),
           workerPeakRssBytes: profile.workerBytes === null ? null : Math.round(profile.workerBytes * (1 + 0.01 * noise(k + 11))),
+          ...(processes > 1 ? { process } : {}),
         };
       });
       const reference = fixture.references[0]!;
