@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { UserError } from './engines/engine.js';
 import { TOOL_VERSION } from './measure/environment.js';
+import { EXIT } from './exit-codes.js';
 import { buildFixturesCommand, listFixturesCommand, listPacksCommand, pullFixturesCommand, verifyFixturesCommand } from './commands/fixtures.js';
 import { listModels, makeTinyCommand, pullModelCommand } from './commands/models.js';
 import { compareCommand, exportCommand, reportCommand } from './commands/report.js';
@@ -13,7 +14,7 @@ import { deviceSessionCommand, type DeviceFlags } from './commands/device.js';
 import { makeShapeCommand } from './commands/shape.js';
 import { tuneCommand, type TuneFlags } from './commands/tune.js';
 
-/** Every command ends here: a user error is one line and exit 2; anything else is a bug, exit 1. */
+/** Every command ends here: a user error is one line and exit 2; anything else is a bug, exit 70. */
 function action<A extends unknown[]>(fn: (...args: A) => Promise<number> | number) {
   return async (...args: A) => {
     try {
@@ -21,10 +22,10 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number> | numbe
     } catch (error) {
       if (error instanceof UserError) {
         console.error(`vlmbench: ${error.message}`);
-        process.exitCode = 2;
+        process.exitCode = EXIT.usage;
       } else {
         console.error(`vlmbench: internal error: ${(error as Error).message?.split('\n')[0] ?? String(error)}${process.env.VLMBENCH_DEBUG ? `\n${(error as Error).stack}` : ' (set VLMBENCH_DEBUG=1 for the stack)'}`);
-        process.exitCode = 1;
+        process.exitCode = EXIT.internal;
       }
     }
   };
@@ -61,6 +62,7 @@ function addRunOptions(command: Command, defaults: { engines: string; models: st
     .option('--bandwidth', 'measure the memory-bandwidth ceiling first, for the decode roofline in the report')
     .option('--cdp <url>', 'browser targets: attach to a Chromium already running elsewhere (e.g. Chrome on a phone via adb forward), see docs/browser-and-phone.md')
     .option('--resume <run-id>', 'continue an interrupted run without redoing finished cells')
+    .option('--allow-failures', `exit 0 when the run finished but some cells failed (otherwise ${EXIT.someCellsFailed})`)
     .option('--noise-band <fraction>', 'noise band of ratio verdicts, e.g. 0.05 or 5% (default 5%; see docs/verdicts.md)')
     .option('--quiet', 'no progress output');
 }
@@ -68,7 +70,12 @@ function addRunOptions(command: Command, defaults: { engines: string; models: st
 const program = new Command('vlmbench')
   .description('SmolVLM2 on transformers.js vs the QVAC SDK: latency, memory and quality on the same fixtures')
   .version(TOOL_VERSION)
-  .showSuggestionAfterError();
+  .showSuggestionAfterError()
+  // Set before any subcommand exists: commander copies it into each one as it is created. Its
+  // own one-line message stays; the status is 2 (1 would read as "regression" to a CI script).
+  .exitOverride((error) => {
+    process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
+  });
 
 addRunOptions(program.command('run').description('run the benchmark and write results (and a report)'), { engines: 'transformersjs,qvac', models: 'tiny', runs: '5', warmup: '1' }).action(
   action((flags: RunFlags) => runCommand(flags, ['vlmbench', ...process.argv.slice(2)].join(' '))),
@@ -153,9 +160,12 @@ program
   .option('--bandwidth', 'also measure memory bandwidth (a triad over buffers much larger than the last-level cache, all cores)')
   .action(action((flags: { bandwidth?: boolean }) => envCommand(flags)));
 
-program.exitOverride((error) => {
-  // commander prints its own one-line message for bad flags; keep its text, use exit code 2.
-  process.exit(error.exitCode === 0 ? 0 : 2);
-});
+// Anything that escapes the actions (an unhandled 'error' event, a stray rejection) is a bug too.
+const crashed = (error: unknown): void => {
+  console.error(`vlmbench: internal error: ${error instanceof Error ? (process.env.VLMBENCH_DEBUG ? error.stack : error.message.split('\n')[0]) : String(error)}`);
+  process.exit(EXIT.internal);
+};
+process.on('uncaughtException', crashed);
+process.on('unhandledRejection', crashed);
 
 await program.parseAsync(process.argv);

@@ -65,6 +65,32 @@ describe('one-line errors', () => {
     expectOneLineError(await runCli(['run', '--profile', 'no-such-profile', ...dirs], { env: { VLMBENCH_CACHE: join(work, 'cache') } }), /--profile no-such-profile: no tuning profile .* run "vlmbench tune" first/);
   });
 
+  it('every usage error in every subcommand exits 2 (1 means "regression" to compare\'s callers)', async () => {
+    const cases = [
+      ['compare', 'a.json'],
+      ['compare', 'a.json', 'b.json', '--bogus'],
+      ['run', '--bogus'],
+      ['quickstart', '--bogus'],
+      ['export', 'x.json', '--format', 'xml'],
+      ['report'],
+      ['report', 'x.json', '--bogus'],
+      ['fixtures', 'verify', 'a', 'b'],
+      ['fixtures', 'pull'],
+      ['models', 'make-shape'],
+      ['models', 'pull', 'x', '--bogus'],
+      ['device-session', '--bogus'],
+      ['tune', '--bogus'],
+      ['env', '--bogus'],
+      ['no-such-command'],
+      ['run', '--scheduling', 'random'],
+    ];
+    for (const args of cases) {
+      const result = await runCli(args);
+      expect(result.code, `vlmbench ${args.join(' ')}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    }
+  }, 120_000);
+
   it('report and compare reject a missing or invalid results file with exit 2', async () => {
     const invalid = join(work, 'invalid.json');
     writeFileSync(invalid, JSON.stringify({ schemaVersion: 1, cells: 'nope' }));
@@ -98,7 +124,11 @@ describe('a corrupt image costs only its own cell', () => {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const fixtures = fixtureFolder(['ocr-clean-01', 'scene-01'], [{ id: 'broken', task: 'ocr', image: 'broken.png', bytes, sha256 }]);
     const result = await runCli(['run', '--engines', 'transformersjs', '--models', 'tiny-smolvlm', '--fixtures', fixtures, ...quick, '--results-dir', join(work, 'results'), '--no-report']);
-    expect(result.code, result.stdout + result.stderr).toBe(0);
+    // Finished, but a cell failed: its own documented status, not success.
+    expect(result.code, result.stdout + result.stderr).toBe(4);
+    expect(result.stderr).toMatch(/finished, but 1 of 3 cells failed .*--allow-failures/);
+    const allowed = await runCli(['run', '--engines', 'transformersjs', '--models', 'tiny-smolvlm', '--fixtures', fixtures, ...quick, '--results-dir', join(work, 'results'), '--no-report', '--allow-failures']);
+    expect(allowed.code, allowed.stdout + allowed.stderr).toBe(0);
     const path = /results: (\S+)/.exec(result.stdout)?.[1] as string;
     const results = ResultsSchema.parse(JSON.parse(readFileSync(join(process.cwd(), path), 'utf8')));
     const byFixture = Object.fromEntries(results.cells.map((cell) => [cell.key.fixture, cell]));

@@ -12,6 +12,7 @@ import type { DeviceSessionSettings } from '../src/remote/protocol.js';
 import { runReferenceRunner } from '../src/remote/reference-runner.js';
 import { startDeviceSession, type DeviceSession } from '../src/remote/server.js';
 import type { Cell } from '../src/results/schema.js';
+import { OUTPUT_TEXT_CAP_BYTES } from '../src/results/text-cap.js';
 import { DEFAULT_SEED, TASK_PROMPTS } from '../src/tasks.js';
 
 const SETTINGS: DeviceSessionSettings = {
@@ -171,6 +172,23 @@ describe('device-runner protocol', () => {
       expect(cell.stats?.latencyMs?.median).toBe(125);
     }
     expect(opened.rejections()).toHaveLength(6);
+  });
+
+  it('stores a runner\'s huge output text and reason within the same caps as local cells, recording the cut', async () => {
+    const opened = await session();
+    const [caption, ocr] = [fixtures.find((f) => f.task === 'caption') as LoadedFixture, fixtures.find((f) => f.task === 'ocr') as LoadedFixture];
+    const environment = environmentFingerprint();
+    const huge = 'é'.repeat(4 * 1024 * 1024); // 8 MB of UTF-8, within the 16 MB body limit
+    const ok = { ...validCell(caption), output: { text: huge, stableAcrossSamples: true } };
+    expect((await post(opened.url, JSON.stringify({ device: 'phone', environment, cell: ok }))).status).toBe(201);
+    const failed = { ...validCell(ocr), status: 'failed' as const, reason: 'x'.repeat(1_000_000), samples: [] };
+    expect((await post(opened.url, JSON.stringify({ device: 'phone', environment, cell: failed }))).status).toBe(201);
+    const [okCell, failedCell] = await opened.waitForCells(2);
+    expect(Buffer.byteLength(okCell?.output?.text ?? '')).toBeLessThanOrEqual(OUTPUT_TEXT_CAP_BYTES);
+    expect(okCell?.output?.text).toBe('é'.repeat(OUTPUT_TEXT_CAP_BYTES / 2));
+    expect(okCell?.output?.originalBytes).toBe(8 * 1024 * 1024);
+    expect(failedCell?.reason?.length).toBeLessThan(5000);
+    expect(failedCell?.reason).toMatch(/\[cut: 1000000 characters\]$/);
   });
 
   it('answers waitForCells with what arrived when the runner says it is done early', async () => {

@@ -134,6 +134,13 @@ describe('CSV', () => {
     expect(csvField(1.5)).toBe('1.5');
   });
 
+  it('neutralises text that a spreadsheet would run as a formula, and leaves numbers alone', () => {
+    expect(csvField('=HYPERLINK("http://x","y")')).toBe('"\'=HYPERLINK(""http://x"",""y"")"');
+    for (const start of ['=', '+', '-', '@', '\t']) expect(csvField(`${start}1+1`).replace(/^"/, '')).toMatch(/^'/);
+    expect(csvField('ocr-clean-01')).toBe('ocr-clean-01');
+    expect(csvField(-1.5)).toBe('-1.5');
+  });
+
   it('writes one row per cell with stats, memory and every quality metric, and round-trips a nasty reason', () => {
     const reason = 'load failed: "model.onnx", line 1,\ncolumn 2';
     const csv = toCsv(makeResults([okCell('receipt-01'), failedCell(reason)]));

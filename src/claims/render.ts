@@ -4,6 +4,7 @@
  */
 import type { ClaimVerdict } from './evaluate.js';
 import type { Verdict } from './rules.js';
+import { escapeMarkdownCell, markdownCodeSpan } from '../report/escape.js';
 
 type Escape = (value: unknown) => string;
 
@@ -42,7 +43,8 @@ function tally(verdicts: ClaimVerdict[]): string {
 }
 
 export function renderClaimsMarkdown(verdicts: ClaimVerdict[]): string {
-  const pipe = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  // Subjects, evidence and cell ids quote results and fixtures (failure reasons, fixture ids): the report's one escaping.
+  const cell = escapeMarkdownCell;
   const lines = [
     `${verdicts.length} claims from the comparison page, checked against this run: ${tally(verdicts)}.`,
     '',
@@ -50,9 +52,9 @@ export function renderClaimsMarkdown(verdicts: ClaimVerdict[]): string {
     '|---|---|---|---|',
   ];
   for (const verdict of verdicts) {
-    const cells = verdict.cells.map((id) => `[${pipe(shortCell(id))}](#${cellAnchorId(id)})`).join('<br>') || '—';
+    const cells = verdict.cells.map((id) => `[${cell(shortCell(id))}](#${cellAnchorId(id)})`).join('<br>') || '—';
     lines.push(
-      `| **${pipe(verdict.subject)}**: ${pipe(verdict.claim)} <br><sub>${pipe(verdict.source)} · \`${verdict.id}\`</sub> | ${VERDICT_MARK[verdict.verdict]} ${verdict.verdict} | ${pipe(verdict.evidence)} | ${cells} |`,
+      `| **${cell(verdict.subject)}**: ${cell(verdict.claim)} <br><sub>${cell(verdict.source)} · ${markdownCodeSpan(verdict.id).replace(/\|/g, '\\|')}</sub> | ${VERDICT_MARK[verdict.verdict]} ${cell(verdict.verdict)} | ${cell(verdict.evidence)} | ${cells} |`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -1,5 +1,6 @@
 /** `vlmbench fixtures …`: build, verify, list and pull fixture sets. */
-import { BUILTIN_FIXTURES_DIR, buildBuiltinFixtures, loadManifest } from '../fixtures/manifest.js';
+import { UserError } from '../engines/engine.js';
+import { BUILTIN_FIXTURES_DIR, buildBuiltinFixtures, checkImage, loadManifest } from '../fixtures/manifest.js';
 
 export async function buildFixturesCommand(flags: { out?: string }): Promise<number> {
   const out = flags.out ?? BUILTIN_FIXTURES_DIR;
@@ -10,7 +11,16 @@ export async function buildFixturesCommand(flags: { out?: string }): Promise<num
 
 export async function verifyFixturesCommand(dir?: string): Promise<number> {
   const manifest = await loadManifest(dir ?? BUILTIN_FIXTURES_DIR, { allowUnknownCategories: dir !== undefined });
-  console.log(`${manifest.items.length} fixtures verified against ${manifest.dir}/manifest.json (sha256 ${manifest.manifestSha256.slice(0, 12)}…)`);
+  // Right bytes are not enough: an image whose hash matches may still not decode (truncated when the manifest was written).
+  const problems: string[] = [];
+  for (const item of manifest.items) {
+    const problem = await checkImage(item.imagePath, { width: item.width, height: item.height });
+    if (problem) problems.push(`fixture "${item.id}": ${problem}`);
+  }
+  if (problems.length > 0) {
+    throw new UserError(`${problems.length} of ${manifest.items.length} fixture images in ${manifest.dir} do not decode: ${problems.join('; ')}`);
+  }
+  console.log(`${manifest.items.length} fixtures verified against ${manifest.dir}/manifest.json (sha256 ${manifest.manifestSha256.slice(0, 12)}…, every image decodes)`);
   return 0;
 }
 

@@ -14,7 +14,8 @@ export function listModels(): number {
 }
 
 export async function makeTinyCommand(): Promise<number> {
-  const files = await makeAllTiny();
+  // A damaged cache is named and repaired here too, not trusted because it looks complete.
+  const files = await makeAllTiny(undefined, (message) => console.log(message));
   console.log(`tiny SmolVLM ONNX: ${files.onnxDir}`);
   console.log(`tiny SmolVLM GGUF: ${files.gguf}`);
   console.log(`tiny mmproj:       ${files.mmproj}`);

@@ -2,13 +2,14 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../engines/engine.js';
-import { readResults, writeFileAtomic } from '../results/io.js';
+import { readResults, runFolder, writeFileAtomic } from '../results/io.js';
 import { list, noiseBand } from './options.js';
 
 export async function reportCommand(files: string[], flags: { out?: string; title?: string; noiseBand?: string }): Promise<number> {
   if (files.length === 0) throw new UserError('vlmbench report needs at least one results.json — e.g. vlmbench report results/<run-id>/results.json');
   const results = files.map((file) => readResults(file));
-  const outDir = resolve(flags.out ?? `reports/${results.length === 1 ? results[0]?.run.id : 'merged'}`);
+  // Without --out the folder is named after the run: runFolder keeps a hostile id inside reports/.
+  const outDir = flags.out !== undefined ? resolve(flags.out) : results.length === 1 ? runFolder('reports', (results[0] as (typeof results)[number]).run.id) : resolve('reports', 'merged');
   const { writeReport } = await import('../report/write.js');
   const band = flags.noiseBand !== undefined ? noiseBand('--noise-band', flags.noiseBand) : undefined;
   const written = await writeReport(results, outDir, { title: flags.title, ...(band !== undefined ? { noiseBand: band } : {}) });

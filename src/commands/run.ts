@@ -5,6 +5,9 @@ import { UserError, type TargetId, type TaskId } from '../engines/engine.js';
 import { BUILTIN_FIXTURES_DIR } from '../fixtures/manifest.js';
 import { defaultThreads } from '../measure/environment.js';
 import { readJournal } from '../run/journal.js';
+import { runFolder } from '../results/io.js';
+import { EXIT, isStorageError } from '../exit-codes.js';
+import { writePartialResults } from '../run/partial.js';
 import { optionsFromSettings, Orchestrator, type RunOptions } from '../run/orchestrator.js';
 import { createProgress } from '../run/progress.js';
 import { DEFAULT_MAX_NEW_TOKENS } from '../tasks.js';
@@ -42,6 +45,7 @@ export interface RunFlags {
   cdp?: string;
   profile?: string;
   bandwidth?: boolean;
+  allowFailures?: boolean;
   noiseBand?: string;
 }
 
@@ -132,7 +136,7 @@ function profileOptions(flags: RunFlags): Partial<RunOptions> {
 /** On resume, the original settings win: a resumed run must equal an uninterrupted one. */
 function resumeOptions(flags: RunFlags, command: string): RunOptions {
   const resultsRoot = resolve(flags.resultsDir);
-  const journal = readJournal(join(resultsRoot, flags.resume as string, 'journal.jsonl'));
+  const journal = readJournal(join(runFolder(resultsRoot, flags.resume as string), 'journal.jsonl'));
   return {
     ...runOptionsFrom(flags, command),
     ...optionsFromSettings(journal.header.run.settings),
@@ -140,6 +144,12 @@ function resumeOptions(flags: RunFlags, command: string): RunOptions {
     limitPerTask: undefined,
     resume: flags.resume,
   };
+}
+
+/** The command that finishes this run, with the results folder when it is not the default. */
+function resumeCommand(flags: RunFlags, runId: string): string {
+  const dir = flags.resultsDir === 'results' ? '' : ` --results-dir ${JSON.stringify(flags.resultsDir)}`;
+  return `vlmbench run --resume ${runId}${dir}`;
 }
 
 export async function runCommand(flags: RunFlags, command: string): Promise<number> {
@@ -151,7 +161,16 @@ export async function runCommand(flags: RunFlags, command: string): Promise<numb
     interrupts++;
     progress.note(interrupts === 1 ? '\ninterrupted: stopping engines; finished cells are kept in the journal' : 'interrupted again: exiting now');
     orchestrator.interrupt();
-    if (interrupts > 1) process.exit(130);
+    if (interrupts > 1) {
+      // No waiting for the run to wind down, but the cells measured so far still get a results.json.
+      const runId = orchestrator.runId;
+      if (runId) {
+        const written = writePartialResults(runFolder(options.resultsRoot, runId));
+        if (written) console.log(`results (partial): ${written}`);
+        console.log(`run interrupted; resume with: ${resumeCommand(flags, runId)}`);
+      }
+      process.exit(EXIT.interrupted);
+    }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -169,22 +188,44 @@ export async function runCommand(flags: RunFlags, command: string): Promise<numb
     for (const warning of results.warnings ?? []) console.log(`warning: ${warning}`);
     if (flags.report && results.cells.length > 0) {
       const { writeReport } = await import('../report/write.js');
-      const outDir = resolve(flags.reportsDir, results.run.id);
+      const outDir = runFolder(flags.reportsDir, results.run.id);
       const written = await writeReport([results], outDir);
       console.log(`report: ${written.files.map(shown).join(', ')}`);
     }
-    if (outcome.interrupted) {
-      console.log(`run interrupted; resume with: vlmbench run --resume ${results.run.id}`);
-      return 130;
+    // A signal that arrived after the last cell (while the report was written) still ends as an interrupt.
+    if (outcome.interrupted || interrupts > 0) {
+      console.log(`run interrupted; resume with: ${resumeCommand(flags, results.run.id)}`);
+      return EXIT.interrupted;
     }
     if (counts.ok === 0) {
       const reasons = [...new Set(results.cells.map((cell) => cell.reason).filter(Boolean))].slice(0, 3);
       console.error(`vlmbench: no cell succeeded — ${reasons.join(' | ')}`);
-      return 3;
+      return EXIT.noCellSucceeded;
     }
-    return 0;
+    if (counts.failed > 0) {
+      if (flags.allowFailures) {
+        console.log(`${counts.failed} cells failed; exiting 0 because of --allow-failures`);
+        return EXIT.ok;
+      }
+      console.error(`vlmbench: finished, but ${counts.failed} of ${results.cells.length} cells failed (reasons in the results and the report) — exit ${EXIT.someCellsFailed}; pass --allow-failures to exit 0`);
+      return EXIT.someCellsFailed;
+    }
+    return EXIT.ok;
+  } catch (error) {
+    if (!isStorageError(error)) throw error;
+    // Disk full or failing storage: every cell journalled so far is kept; a torn last line is repaired on resume.
+    const runId = orchestrator.runId;
+    console.error(`vlmbench: could not write the run's files (${(error as Error).message.split('\n')[0]})${runId ? ` — free some space, then resume with: ${resumeCommand(flags, runId)}` : ''}`);
+    return EXIT.storage;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    // Between here and the process's exit everything is written: a late signal still ends as an interrupt.
+    const late = (): never => {
+      if (orchestrator.runId) console.log(`run interrupted; resume with: ${resumeCommand(flags, orchestrator.runId)}`);
+      process.exit(EXIT.interrupted);
+    };
+    process.once('SIGINT', late);
+    process.once('SIGTERM', late);
   }
 }

@@ -4,7 +4,7 @@
  * output text changes folded in a <details> block.
  */
 import type { CellKey } from '../results/schema.js';
-import { escapeMarkdownCell, escapeMarkdownText } from '../report/escape.js';
+import { escapeMarkdownCell, escapeMarkdownText, markdownCodeBlock, markdownCodeSpan } from '../report/escape.js';
 import type { CompareReport, Finding, MetricDelta } from './types.js';
 
 /** GitHub rejects comments over 65,536 characters; keep the text section well inside that. */
@@ -53,9 +53,7 @@ function findingsTable(findings: Finding[]): string[] {
 
 function fenced(text: string): string[] {
   const shown = text.length > MAX_TEXT_CHARS ? `${text.slice(0, MAX_TEXT_CHARS)}… [${text.length - MAX_TEXT_CHARS} more characters]` : text;
-  const longestRun = Math.max(0, ...(shown.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(Math.max(3, longestRun + 1));
-  return [fence + 'text', shown, fence];
+  return [markdownCodeBlock(shown, 'text')];
 }
 
 function headline(report: CompareReport): string {
@@ -85,10 +83,7 @@ function differencesTable(report: CompareReport, blocking: boolean): string[] {
   ];
 }
 
-/** Inline code shows its content verbatim (no escapes work inside), so only backticks need care. */
-function codeSpan(text: string): string {
-  return `\`${text.replace(/`/g, "'").replace(/\r?\n/g, ' ')}\``;
-}
+const codeSpan = markdownCodeSpan;
 
 function keyList(keys: CellKey[]): string {
   return keys.map((key) => codeSpan(cellLabel(key))).join(', ');

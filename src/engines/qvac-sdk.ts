@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import os from 'node:os';
 import { join } from 'node:path';
 import { childPids, isAlive } from '../measure/memory.js';
+import { removeStaleWorkerSockets } from './qvac-sockets.js';
 
 export const QVAC_PACKAGE = '@qvac/sdk';
 /** `ResolvedModel.files` values with this prefix name an SDK registry constant (e.g. `qvac-registry:SMOLVLM2_500M_MULTIMODAL_Q8_0`). */
@@ -88,6 +89,8 @@ let sdkPromise: Promise<{ sdk: QvacSdk } | { unavailable: string }> | null = nul
 export function loadQvacSdk(): Promise<{ sdk: QvacSdk } | { unavailable: string }> {
   sdkPromise ??= (async () => {
     ensureQvacConfig();
+    // Hosts killed earlier (a crash, a kill -9) left their worker sockets in the temp folder.
+    removeStaleWorkerSockets();
     try {
       // A variable specifier keeps TypeScript from resolving the optional package at compile time.
       const specifier: string = QVAC_PACKAGE;

@@ -129,6 +129,9 @@ export function createTransformersJsEngine(): Engine {
         }
       }
       if (!model || !loadedOn) {
+        // The CPU provider is always there: failing on it is the model's fault (a truncated file), a
+        // failed cell, not a target that cannot run here.
+        if (request.target === 'cpu') throw new Error(`transformers.js could not load model "${request.model.id}" (${request.model.quant}) on the CPU: ${failures.map((f) => f.replace(/^cpu: /, '')).join('; ')}`);
         // Never fall back to the CPU behind the caller's back: a GPU figure measured on a CPU must not exist.
         throw new Error(`UNAVAILABLE: no ${request.target} execution provider could load the model (${failures.join('; ')})`);
       }

@@ -2,6 +2,7 @@
  * The footprint table (Markdown and HTML) and an inline SVG bar chart of installed size.
  */
 import type { EngineFootprint, Footprint } from './schema.js';
+import { escapeMarkdownCell, escapeMarkdownText } from '../report/escape.js';
 
 type Escape = (value: unknown) => string;
 
@@ -57,11 +58,10 @@ function methodLines(footprint: Footprint): string[] {
 }
 
 export function renderFootprintMarkdown(footprint: Footprint): string {
-  const pipe = (text: string): string => text.replace(/\|/g, '\\|');
   const lines = [`| ${HEADERS.join(' | ')} |`, `|${HEADERS.map(() => '---').join('|')}|`];
-  for (const engine of footprint.engines) lines.push(`| ${cellsOf(rowFor(engine)).map(pipe).join(' | ')} |`);
-  lines.push('', `Platform: ${footprint.platform}.${footprint.installMs !== undefined ? ` Install took ${ms(footprint.installMs)}.` : ''}`, '');
-  for (const line of methodLines(footprint)) lines.push(`- ${line}`);
+  for (const engine of footprint.engines) lines.push(`| ${cellsOf(rowFor(engine)).map(escapeMarkdownCell).join(' | ')} |`);
+  lines.push('', `Platform: ${escapeMarkdownText(footprint.platform)}.${footprint.installMs !== undefined ? ` Install took ${ms(footprint.installMs)}.` : ''}`, '');
+  for (const line of methodLines(footprint)) lines.push(`- ${escapeMarkdownText(line)}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -13,6 +13,7 @@ import { extname } from 'node:path';
 import type { LoadedFixture } from '../fixtures/manifest.js';
 import { cellKeyId, type Cell, type Environment } from '../results/schema.js';
 import { cellStats } from '../run/measure-cell.js';
+import { capReason, capText } from '../results/text-cap.js';
 import { CellPostSchema, describeZodError, PROTOCOL_VERSION, type DeviceSessionSettings, type SessionDocument } from './protocol.js';
 
 /** Bodies larger than this are refused with 413 (a cell with token times is a few hundred KB at most). */
@@ -102,6 +103,17 @@ function checkAgainstSession(cell: Cell, fixtures: Map<string, LoadedFixture>, s
   return null;
 }
 
+/** A runner may post up to MAX_BODY_BYTES: output and reason are stored within the same caps as local cells. */
+function boundedText(cell: Cell): Pick<Cell, 'output' | 'reason'> {
+  const bounded: Pick<Cell, 'output' | 'reason'> = {};
+  if (cell.reason !== undefined) bounded.reason = capReason(cell.reason);
+  if (cell.output) {
+    const { text, originalBytes } = capText(cell.output.text);
+    bounded.output = { ...cell.output, text, ...(originalBytes !== undefined ? { originalBytes: cell.output.originalBytes ?? originalBytes } : {}) };
+  }
+  return bounded;
+}
+
 export async function startDeviceSession(options: DeviceSessionOptions): Promise<DeviceSession> {
   const token = randomBytes(16).toString('hex');
   const fixtures = new Map(options.fixtures.map((fixture) => [fixture.id, fixture]));
@@ -149,7 +161,7 @@ export async function startDeviceSession(options: DeviceSessionOptions): Promise
     const flags = [...new Set([...(cell.flags ?? []), 'remote'])];
     // Statistics are the harness's, computed the same way as for local cells; quality is scored by the harness from output.text.
     const { quality: _deviceQuality, ...rest } = cell;
-    const stored: Cell = { ...rest, flags, remoteDevice: device, stats: cellStats(cell.samples) };
+    const stored: Cell = { ...rest, flags, remoteDevice: device, stats: cellStats(cell.samples), ...boundedText(cell) };
     accepted.set(key, stored);
     environments[device] = environment;
     return { key };

@@ -37,8 +37,18 @@ const FIXED_COLUMNS = [
 
 export function csvField(value: Field): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value;
+  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : neutraliseFormula(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * Text from results (a fixture id, a failure reason) must not run as a spreadsheet formula when
+ * the CSV is opened: a field starting with = + - @ (or a tab or CR, which some apps skip first) gets
+ * a leading apostrophe, which spreadsheets show as text (OWASP's advice for CSV injection).
+ * Numbers are written as numbers and are not touched.
+ */
+export function neutraliseFormula(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
 function cellRow(cell: Cell, qualityColumns: readonly string[]): Field[] {

@@ -33,22 +33,47 @@ export function jsonForScriptTag(value: unknown, indent?: number): string {
 }
 
 /**
- * A GitHub-flavoured Markdown table cell: `|` cannot split the cell, newlines cannot end
- * the row, and markup renders as text.
+ * Markdown. Every Markdown output (report.md with its claims, roofline and footprint tables, the
+ * compare summary) puts text from results and fixtures through these, so a failure reason or a
+ * fixture id like `<img src=x onerror=…>` or `a | b` renders as text everywhere alike:
+ * - escapeMarkdownCell: inside a table cell;
+ * - escapeMarkdownText: in prose on one line (a heading, a list item, a sentence);
+ * - markdownCodeSpan / markdownCodeBlock: shown verbatim, where no escape would work.
  */
-export function escapeMarkdownCell(value: unknown): string {
-  return escapeMarkdownText(value)
-    .replace(/\|/g, '\\|')
-    .replace(/\r\n|\r|\n/g, '<br>');
-}
 
-/** Markdown prose: markup renders as text; characters that start emphasis or links are escaped. */
-export function escapeMarkdownText(value: unknown): string {
+/** Markup renders as text; characters that start emphasis, links or code are escaped. Line breaks are left to the callers. */
+function escapeMarkdownInline(value: unknown): string {
   return String(value ?? '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/([\\`*_[\]])/g, '\\$1');
+    .replace(/([\\`*_[\]~])/g, '\\$1');
+}
+
+/** A GitHub-flavoured Markdown table cell: `|` cannot split the cell, a line break cannot end the row, markup renders as text. */
+export function escapeMarkdownCell(value: unknown): string {
+  return escapeMarkdownInline(value)
+    .replace(/\|/g, '\\|')
+    .replace(/\r\n|\r|\n/g, '<br>');
+}
+
+/** Markdown prose on one line: markup renders as text, a line break cannot start a heading or a block, a leading # is text. */
+export function escapeMarkdownText(value: unknown): string {
+  return escapeMarkdownInline(value)
+    .replace(/\r\n|\r|\n/g, ' ')
+    .replace(/^(\s*)#/, '$1\\#');
+}
+
+/** Inline code shows its content verbatim (no escape works inside), so only backticks and line breaks need care. */
+export function markdownCodeSpan(value: unknown): string {
+  return `\`${String(value ?? '').replace(/`/g, "'").replace(/\r\n|\r|\n/g, ' ')}\``;
+}
+
+/** A fenced block whose fence is longer than any backtick run inside, so the content cannot close it. */
+export function markdownCodeBlock(content: string, language = ''): string {
+  const longest = Math.max(2, ...[...content.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${language}\n${content}\n${fence}`;
 }
 
 /** Text for an SVG <text> node or attribute (SVG inline in HTML follows the same rules). */

@@ -7,6 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import sharp from 'sharp';
 import { escapeHtml, jsonForScriptTag } from './escape.js';
 import { renderDiffHtml, wordDiff } from './diff.js';
+import { textExcerpt } from '../results/text-cap.js';
 import {
   TASK_LABELS,
   WEIGHTS_LABELS,
@@ -335,7 +336,8 @@ function galleryItem(item: GalleryItem, thumbnail: Thumbnail | undefined, multiR
     if (o.status !== 'ok') {
       return [label, `<span class="status status-${o.status}">${e(o.status)}</span>: <span class="reason">${e(o.reason ?? '')}</span>`, '–', '–'];
     }
-    const text = o.text ?? '';
+    // A bounded excerpt: the text as stored stays in the embedded results JSON.
+    const text = textExcerpt(o.text ?? '');
     const diff = item.fixture.references.length ? renderDiffHtml(closestReference(item.fixture.references, text), text) : e(text);
     const unstable = o.stableAcrossSamples === false ? '<p class="warn">Output differed between counted samples.</p>' : '';
     const scores = o.qualityHidden

@@ -3,18 +3,12 @@ import { renderClaimsMarkdown } from '../claims/render.js';
 import { renderFootprintMarkdown } from '../footprint/render.js';
 import { decodeRoofline, rooflineMarkdown } from './roofline.js';
 import { networkMarkdown, networkView } from './network.js';
-import { escapeMarkdownCell as cell, escapeMarkdownText as text } from './escape.js';
+import { escapeMarkdownCell as cell, escapeMarkdownText as text, markdownCodeBlock, markdownCodeSpan } from './escape.js';
+import { textExcerpt } from '../results/text-cap.js';
 import { TASK_LABELS, WEIGHTS_LABELS, formatBytes, formatMs, formatNumber, metricHeading, metricLabel, showsQuality, type ReportModel, type TaskView, type VariantTaskFigures } from './model.js';
 
 function mdTable(headers: string[], rows: string[][]): string {
   return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-}
-
-/** A fence longer than any backtick run inside, so the command cannot close it. */
-function codeBlock(content: string, language = ''): string {
-  const longest = Math.max(2, ...[...content.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = '`'.repeat(longest + 1);
-  return `${fence}${language}\n${content}\n${fence}`;
 }
 
 function qualityCell(f: VariantTaskFigures, name: string): string {
@@ -74,7 +68,7 @@ export function renderMarkdown(model: ReportModel): string {
   const on = (device: string): string => (multiRun ? ` — ${text(device)}` : '');
   const out: string[] = [];
   out.push(`# ${text(model.title)}`, '');
-  out.push(`Runs: ${model.runs.map((r) => `\`${r.runId.replace(/`/g, "'")}\` (${text(r.deviceLabel)})`).join(', ')} · generated ${model.generatedAt}`, '');
+  out.push(`Runs: ${model.runs.map((r) => `${markdownCodeSpan(r.runId)} (${text(r.deviceLabel)})`).join(', ')} · generated ${model.generatedAt}`, '');
   out.push(...bannerLines(model).flatMap((l) => [l, '']));
 
   out.push('## Verdicts', '');
@@ -171,7 +165,7 @@ export function renderMarkdown(model: ReportModel): string {
             cell(item.fixture.id),
             cell(item.fixture.references[0] ?? ''),
             cell(o.variant.label),
-            o.status === 'ok' ? cell(o.text ?? '') : cell(`${o.status}: ${o.reason ?? ''}`),
+            o.status === 'ok' ? cell(textExcerpt(o.text ?? '')) : cell(`${o.status}: ${o.reason ?? ''}`),
             score,
             formatMs(o.latencyMedianMs),
           ];
@@ -253,7 +247,7 @@ export function renderMarkdown(model: ReportModel): string {
       ),
       '',
     );
-    out.push('Reproduce:', '', codeBlock(r.run.command, 'sh'), '');
+    out.push('Reproduce:', '', markdownCodeBlock(r.run.command, 'sh'), '');
   }
   out.push('Full data: `report.html` embeds the complete results JSON; `summary.json` holds the verdicts.', '');
   return out.join('\n');

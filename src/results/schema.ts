@@ -236,6 +236,8 @@ export const CellSchema = z.object({
       text: z.string(),
       /** False when counted samples produced different texts (greedy decoding should make them equal). */
       stableAcrossSamples: z.boolean(),
+      /** Set when the text was cut to OUTPUT_TEXT_CAP_BYTES (src/results/text-cap.ts): the full output's size in UTF-8 bytes. */
+      originalBytes: z.number().int().positive().optional(),
     })
     .optional(),
   /** Quality metric name to value (fractions, not percents). Null where the metric cannot be computed. */
@@ -336,11 +338,19 @@ export const SettingsSchema = z.object({
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
+/**
+ * A run id names folders (results/<id>, reports/<id>), and results files come from elsewhere (a
+ * pull request's artifact, a device runner's upload): letters, digits, '.', '_' and '-', starting
+ * with a letter or digit, so no id can be a path or leave the folder it is joined to.
+ */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const RUN_ID_RULE = 'a run id is 1–128 letters, digits, ".", "_" or "-", starting with a letter or digit (no path separators)';
+
 export const ResultsSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   tool: z.object({ name: z.literal('vlmbench'), version: z.string() }),
   run: z.object({
-    id: z.string(),
+    id: z.string().regex(RUN_ID_PATTERN, RUN_ID_RULE),
     command: z.string(),
     startedAt: z.string(),
     finishedAt: z.string(),

@@ -3,6 +3,7 @@ import type { JournalContents } from './journal.js';
 import { ResultsSchema, SCHEMA_VERSION, cellKeyId, type Cell, type Results } from '../results/schema.js';
 import { scoreTask, type ScoredItem } from '../metrics/index.js';
 import { thermalDrift } from '../measure/environment.js';
+import { capReason } from '../results/text-cap.js';
 import { auditWarning } from '../measure/network-audit/auditor.js';
 
 function groupKey(cell: Cell): string {
@@ -17,6 +18,8 @@ export function assembleResults(journal: JournalContents, options: { finishedAt:
   const byKey = new Map<string, Cell>();
   for (const cell of journal.cells) byKey.set(cellKeyId(cell.key), structuredClone(cell));
   const cells = [...byKey.values()];
+  // Failure reasons quote engines and runners; keep each within what a report can show.
+  for (const cell of cells) if (cell.reason !== undefined) cell.reason = capReason(cell.reason);
 
   const groups = new Map<string, Cell[]>();
   for (const cell of cells) {

@@ -11,6 +11,7 @@ import type { Availability, LoadReport, LoadRequest, RunRequest, TargetId } from
 import type { ErrorKind, HostReply, HostRequest, MeasuredRun, MemoryPeaks } from '../engines/protocol.js';
 import { REPO_ROOT } from '../measure/environment.js';
 import { descendantPids, isAlive } from '../measure/memory.js';
+import { removeStaleWorkerSockets } from '../engines/qvac-sockets.js';
 
 export class HostError extends Error {
   constructor(
@@ -19,6 +20,15 @@ export class HostError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * Whether a failed availability check or load may succeed in a fresh process: a host that died
+ * (killed, crashed) or an engine error (e.g. QVAC's worker lost mid-load). A user error (a
+ * missing file), an unavailable target and a timeout (the load would hang again) are final.
+ */
+export function isRetryableLoadFailure(error: unknown): boolean {
+  return !(error instanceof HostError) || error.kind === 'crash' || error.kind === 'engine';
 }
 
 /** The compiled host entry; tests import src/ through vitest, so fall back to dist/. */
@@ -89,6 +99,12 @@ export class HostClient {
       if (!this.exited) this.knownDescendants = descendantPids(this.pid);
     }, 500);
     watch.unref();
+    // A send on a channel the host has just closed (it died, or an interrupt killed it) fails
+    // asynchronously with EPIPE or ERR_IPC_CHANNEL_CLOSED. Without a listener that 'error' event
+    // would crash the orchestrator; the 'exit' event that follows fails the pending request.
+    this.child.on('error', (error) => {
+      this.onLog(`engine host ${this.label}: ${error.message}`);
+    });
     this.child.on('exit', (code, signal) => {
       this.exited = true;
       clearInterval(watch);
@@ -99,6 +115,8 @@ export class HostClient {
           // already gone
         }
       }
+      // A host that was killed could not remove its QVAC worker's socket file.
+      if (signal) removeStaleWorkerSockets();
       this.exitReason = signal ? `engine host killed by ${signal}` : `engine host exited with code ${code}`;
       if (this.pending) {
         const pending = this.pending;
@@ -115,6 +133,7 @@ export class HostClient {
 
   private request(message: DistributiveOmit<HostRequest, 'id'>, timeoutMs: number): Promise<HostReply> {
     if (this.exited) return Promise.reject(new HostError(`${this.exitReason}; cannot send ${message.type}`, 'crash'));
+    if (!this.child.connected) return Promise.reject(new HostError(`engine host ${this.label} closed its channel (crash); cannot send ${message.type}`, 'crash'));
     const id = this.nextId++;
     return new Promise<HostReply>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -123,7 +142,20 @@ export class HostClient {
         this.kill();
       }, timeoutMs);
       this.pending = { id, resolve, reject, timer };
-      this.child.send({ ...message, id } as HostRequest);
+      const failSend = (error: Error): void => {
+        if (this.pending?.id !== id) return;
+        this.pending = null;
+        clearTimeout(timer);
+        reject(new HostError(`engine host ${this.label} could not be sent ${message.type} (${error.message}; crash)`, 'crash'));
+      };
+      try {
+        // The callback receives a send that failed on a closed channel, instead of an 'error' event.
+        this.child.send({ ...message, id } as HostRequest, (error) => {
+          if (error) failSend(error);
+        });
+      } catch (error) {
+        failSend(error as Error);
+      }
     });
   }
 
@@ -146,19 +178,26 @@ export class HostClient {
     return HostClient.unwrap(await this.request({ type: 'run', request }, timeoutMs), 'ran').run;
   }
 
-  /** Unloads and exits; kills the tree if it does not go within the grace period. */
+  /**
+   * Unloads and exits; kills the tree if it does not go within the grace period. Never throws:
+   * a host that is already gone, or whose channel an interrupt has just closed, is only killed.
+   */
   async shutdown(graceMs = 15000): Promise<void> {
-    if (this.exited) {
-      this.killTree();
-      return;
-    }
     try {
-      await this.request({ type: 'shutdown' }, graceMs);
-    } catch {
-      // fall through to the kill below
+      if (this.exited || !this.child.connected) {
+        this.kill();
+        return;
+      }
+      try {
+        await this.request({ type: 'shutdown' }, graceMs);
+      } catch {
+        // fall through to the kill below
+      }
+      await this.waitForExit(2000);
+      this.kill();
+    } catch (error) {
+      this.onLog(`engine host ${this.label}: shutdown: ${(error as Error).message}`);
     }
-    await this.waitForExit(2000);
-    this.kill();
   }
 
   private async waitForExit(ms: number): Promise<void> {

@@ -2,7 +2,7 @@
  * The journal: one JSON line per event, appended and fsynced as each cell finishes, so an
  * interrupted run loses at most the cell in flight and `--resume` can pick up from it.
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../engines/engine.js';
 import { CellSchema, EngineRecordSchema, type Cell, type Results } from '../results/schema.js';
@@ -21,19 +21,98 @@ export type JournalEntry =
   | { type: 'extra'; name: string; value: unknown };
 
 export class Journal {
-  constructor(readonly path: string) {
+  /** False until the file's end was checked, and again after a failed append (which may have torn the line it wrote). */
+  private tailChecked = false;
+
+  constructor(
+    readonly path: string,
+    /** Told when a torn final line was repaired. */
+    private readonly onNote: (message: string) => void = () => {},
+  ) {
     mkdirSync(dirname(path), { recursive: true });
   }
 
   append(entry: JournalEntry): void {
+    if (!this.tailChecked) {
+      const repaired = repairTornTail(this.path);
+      if (repaired) this.onNote(repaired);
+      this.tailChecked = true;
+    }
     const fd = openSync(this.path, 'a');
     try {
       appendFileSync(fd, `${JSON.stringify(entry)}\n`);
       fsyncSync(fd);
+    } catch (error) {
+      this.tailChecked = false;
+      throw error;
     } finally {
       closeSync(fd);
     }
   }
+}
+
+/**
+ * A kill or a full disk in the middle of an append leaves a final line without its newline.
+ * Appending after it would glue the next entry to the fragment, and the journal could no longer
+ * be read. So before appending: a fragment is cut back to the last newline, and a final entry
+ * that is whole but lacks only its newline gets one. Returns what was done, or null when the
+ * file ended cleanly.
+ */
+export function repairTornTail(path: string): string | null {
+  if (!existsSync(path)) return null;
+  const fd = openSync(path, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return null;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    if (last[0] === 0x0a) return null;
+    // Walk back in chunks to the last newline: entries are small, so this reads little.
+    let keep = 0;
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let end = size; end > 0 && keep === 0; end -= chunk.length) {
+      const start = Math.max(0, end - chunk.length);
+      const read = readSync(fd, chunk, 0, end - start, start);
+      const at = chunk.subarray(0, read).lastIndexOf(0x0a);
+      if (at >= 0) keep = start + at + 1;
+    }
+    const tail = Buffer.alloc(size - keep);
+    readSync(fd, tail, 0, tail.length, keep);
+    if (isJson(tail.toString('utf8'))) {
+      writeSync(fd, '\n', size);
+      fsyncSync(fd);
+      return `journal ${path}: its last entry was complete but lacked its newline (an interrupted write); added it`;
+    }
+    ftruncateSync(fd, keep);
+    fsyncSync(fd);
+    return `journal ${path}: cut a torn final line (${tail.length} bytes from an interrupted write) back to the last complete entry`;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Journals written before the repair above could hold a fragment with a whole entry glued after
+ * it. Every entry starts with `{"type":`, so the last such start that parses is that entry.
+ */
+function entryAfterFragment(line: string): JournalEntry | null {
+  for (let at = line.lastIndexOf('{"type":'); at > 0; at = line.lastIndexOf('{"type":', at - 1)) {
+    try {
+      return JSON.parse(line.slice(at)) as JournalEntry;
+    } catch {
+      // not this one
+    }
+  }
+  return null;
 }
 
 export interface JournalContents {
@@ -60,7 +139,9 @@ export function readJournal(path: string): JournalContents {
       entry = JSON.parse(line) as JournalEntry;
     } catch {
       if (index >= lines.length - 2) break; // a torn final line from a kill mid-append
-      throw new UserError(`journal ${path} line ${index + 1} is not JSON — the file was edited or corrupted`);
+      const glued = entryAfterFragment(line);
+      if (!glued) throw new UserError(`journal ${path} line ${index + 1} is not JSON — the file was edited or corrupted`);
+      entry = glued;
     }
     if (entry.type === 'header') header = entry.header;
     else if (entry.type === 'engine') engines.set(entry.record.id, EngineRecordSchema.parse(entry.record));

@@ -1,12 +1,23 @@
 /** Turning one measured host run into a schema sample, and samples into a cell's statistics. */
 import type { MeasuredRun } from '../engines/protocol.js';
 import type { Cell, Sample } from '../results/schema.js';
+import { capText } from '../results/text-cap.js';
 import { summarize } from '../stats/index.js';
 
 /** Decode rate after the first token, from token timestamps: (generated - 1) / (last - first). */
 function decodeRateFromTimes(generated: number, tokens: readonly number[], ttftMs: number | null): number | null {
   const last = tokens[tokens.length - 1];
   return generated >= 2 && tokens.length >= 2 && last !== undefined && ttftMs !== null && last > ttftMs ? ((generated - 1) / (last - ttftMs)) * 1000 : null;
+}
+
+/**
+ * A cell's output from its counted samples' texts: the first, capped (a runaway generation must
+ * not bloat results.json; the cut is recorded), and whether every sample said the same.
+ */
+export function cellOutput(texts: string[]): NonNullable<Cell['output']> {
+  const first = texts[0] ?? '';
+  const { text, originalBytes } = capText(first);
+  return { text, stableAcrossSamples: texts.every((t) => t === first), ...(originalBytes !== undefined ? { originalBytes } : {}) };
 }
 
 export function toSample(run: MeasuredRun): Sample {

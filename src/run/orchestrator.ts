@@ -25,15 +25,16 @@ import { descendantPids } from '../measure/memory.js';
 import type { MemoryPeaks } from '../engines/protocol.js';
 import { expandModelIds } from '../models/catalog.js';
 import { resolveVariant } from '../models/resolve.js';
-import { writeResults } from '../results/io.js';
+import { runFolder, writeResults } from '../results/io.js';
 import { cellKeyId, type Cell, type ModelRecord, type Results, type Sample, type Settings } from '../results/schema.js';
 import { TASK_PROMPTS, decodingFor } from '../tasks.js';
 import { assembleResults } from './assemble.js';
-import { HostClient, HostError } from './host-client.js';
+import { HostClient, HostError, isRetryableLoadFailure } from './host-client.js';
+import { acquireRunLock, type RunLock } from './lock.js';
 import { Journal, readJournal, type JournalContents, type JournalHeader } from './journal.js';
 import { cellKey, countCells, makePlan, type Block, type HostPlan } from './plan.js';
 import type { Progress } from './progress.js';
-import { cellStats, toSample } from './measure-cell.js';
+import { cellOutput, cellStats, toSample } from './measure-cell.js';
 import { actualBackend, fallbackReason } from './fallback.js';
 
 export interface RunOptions {
@@ -245,7 +246,25 @@ export class Orchestrator {
     for (const client of this.live) client.kill();
   }
 
+  /** The run being measured, once known (for the resume hint and partial results after a second Ctrl-C). */
+  runId: string | null = null;
+  private lock: RunLock | null = null;
+
   async run(): Promise<RunOutcome> {
+    try {
+      return await this.measure();
+    } finally {
+      this.lock?.release();
+    }
+  }
+
+  /** One process per run: a second writer is refused, a dead one's lock is taken over with a note. */
+  private async lockRun(runId: string): Promise<void> {
+    this.runId = runId;
+    this.lock = await acquireRunLock(runFolder(this.options.resultsRoot, runId), (message) => this.progress.note(message));
+  }
+
+  private async measure(): Promise<RunOutcome> {
     const options = this.options;
     for (const engine of options.engines) assertEngineId(engine);
     const models = expandModelIds(options.models);
@@ -260,14 +279,17 @@ export class Orchestrator {
 
     if (options.resume) {
       runId = options.resume;
-      const previous = readJournal(join(options.resultsRoot, runId, 'journal.jsonl'));
+      const journalPath = join(runFolder(options.resultsRoot, runId), 'journal.jsonl');
+      const previous = readJournal(journalPath);
+      await this.lockRun(runId);
       header = previous.header;
-      done = new Set(previous.cells.map((cell) => cellKeyId(cell.key)));
-      this.journal = new Journal(join(options.resultsRoot, runId, 'journal.jsonl'));
+      done = new Set(readJournal(journalPath).cells.map((cell) => cellKeyId(cell.key)));
+      this.journal = new Journal(journalPath, (message) => this.progress.note(message));
       this.progress.note(`resuming ${runId}: ${done.size} cells already measured`);
     } else {
       runId = newRunId();
-      this.journal = new Journal(join(options.resultsRoot, runId, 'journal.jsonl'));
+      this.journal = new Journal(join(options.resultsRoot, runId, 'journal.jsonl'), (message) => this.progress.note(message));
+      await this.lockRun(runId);
       header = newRunHeader(runId, options, { fixtures, manifestSha256, dir });
       // Recorded, not assumed: the claims about working offline read this.
       header.environment.extra = { ...(header.environment.extra ?? {}), network: await detectOffline() };
@@ -342,7 +364,8 @@ export class Orchestrator {
     this.journal.append({ type: 'engine', record });
   }
 
-  private async startHost(host: LiveHost, records: Map<string, Results['engines'][number]>): Promise<void> {
+  /** `firstFailure`: set on the one retry after a crash at load, so a second failure reports both reasons. */
+  private async startHost(host: LiveHost, records: Map<string, Results['engines'][number]>, firstFailure?: string): Promise<void> {
     const { plan } = host;
     host.client?.kill();
     const spawnedAt = nowMs();
@@ -354,6 +377,7 @@ export class Orchestrator {
     this.live.add(client);
     host.load = null;
     host.cellsSinceLoad = 0;
+    let retryAfter: string | null = null;
     try {
       const availability = await client.availability(plan.engine, plan.target, 60_000);
       if (firstStart && host.coldStart) host.coldStart.readyAt = nowMs();
@@ -387,11 +411,17 @@ export class Orchestrator {
       host.audit?.notePageRequests(host.load.report.networkRequests);
     } catch (error) {
       const message = (error as Error).message;
-      if (error instanceof HostError && error.kind === 'unavailable') host.unavailable = message;
-      else host.failed = `load failed: ${message}`;
       await this.stopHost(host);
+      if (error instanceof HostError && error.kind === 'unavailable') host.unavailable = message;
+      else if (!firstFailure && isRetryableLoadFailure(error) && !this.interrupted) retryAfter = message;
+      else host.failed = firstFailure ? `load failed twice: ${firstFailure}; then, in a fresh process: ${message}` : `load failed: ${message}`;
     } finally {
       host.audit?.loadFinished(host.client?.pid ?? null);
+    }
+    if (retryAfter !== null) {
+      // A crash at load (a killed host, a lost QVAC worker) says nothing about the model: one more try in a fresh process.
+      this.progress.note(`load of ${plan.label} failed (${retryAfter}); retrying once in a fresh process`);
+      await this.startHost(host, records, retryAfter);
     }
   }
 
@@ -433,7 +463,6 @@ export class Orchestrator {
     if (progress.error || host.failed) {
       return { ...base, load, status: 'failed', reason: progress.error ?? host.failed ?? 'failed', samples: progress.samples };
     }
-    const text = progress.texts[0] ?? '';
     return {
       ...base,
       load,
@@ -441,7 +470,7 @@ export class Orchestrator {
       samples: progress.samples,
       stats: cellStats(progress.samples),
       ...(progress.decodingApplied ? { decodingApplied: progress.decodingApplied } : {}),
-      output: { text, stableAcrossSamples: progress.texts.every((t) => t === text) },
+      output: cellOutput(progress.texts),
     };
   }
 

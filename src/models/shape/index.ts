@@ -12,7 +12,8 @@
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildOnce, modelCacheDir } from '../cache.js';
+import { buildOnce, type Note } from '../build-once.js';
+import { modelCacheDir } from '../cache.js';
 import { listFiles } from '../hash.js';
 import { ggufTextDims, ggufVisionDims, SHAPE_VOCAB_SIZE, shapeSpec, type ShapeSize } from './specs.js';
 
@@ -100,11 +101,11 @@ export async function writeShapePart(out: string, size: ShapeSize, runtime: Shap
  * Generates one part into the cache unless a complete copy is there. It writes into a
  * private folder and renames it into place, so a racing process never sees half a model.
  */
-export async function ensureShapePart(size: ShapeSize, runtime: ShapeRuntime, quant: ShapeQuant, root = modelCacheDir('shape', size)): Promise<ShapePart> {
+export async function ensureShapePart(size: ShapeSize, runtime: ShapeRuntime, quant: ShapeQuant, root = modelCacheDir('shape', size), note?: Note): Promise<ShapePart> {
   checkQuant(runtime, quant);
   const dir = partDir(root, runtime, quant);
   const started = performance.now();
-  const built = await buildOnce(dir, stampText(size), (staging) => writeShapePart(staging, size, runtime, quant));
+  const built = await buildOnce(dir, stampText(size), (staging) => writeShapePart(staging, size, runtime, quant), note);
   const generatedSeconds = built ? (performance.now() - started) / 1000 : 0;
   const files = filesFor(size, runtime, quant, dir);
   return { runtime, quant, dir, files, bytes: folderBytes(dir), generatedSeconds };
@@ -116,7 +117,7 @@ export async function makeShapeModels(size: ShapeSize, options: MakeShapeOptions
   const out: ShapePart[] = [];
   for (const { runtime, quant } of options.parts ?? ALL_SHAPE_PARTS) {
     options.onProgress?.(`${size}: ${runtime} ${quant} …`);
-    const part = await ensureShapePart(size, runtime, quant, root);
+    const part = await ensureShapePart(size, runtime, quant, root, options.onProgress);
     options.onProgress?.(`${size}: ${runtime} ${quant} ${(part.bytes / 1e6).toFixed(0)} MB in ${part.dir}${part.generatedSeconds > 0 ? ` (generated in ${part.generatedSeconds.toFixed(1)} s)` : ' (cached)'}`);
     out.push(part);
   }

@@ -4,7 +4,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { buildOnce, modelCacheDir } from '../cache.js';
+import { buildOnce, type Note } from '../build-once.js';
+import { modelCacheDir } from '../cache.js';
 
 /** Bump when a generator's output changes, so stale caches are rebuilt. */
 export const TINY_GENERATION = 1;
@@ -24,11 +25,16 @@ export interface TinyFiles {
  * Runs a generator once per cache generation; its returned file map is kept beside the files
  * (as paths relative to the folder), so a later run reuses both without regenerating.
  */
-async function generateOnce(dir: string, generate: (dir: string) => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
-  await buildOnce(dir, `${TINY_GENERATION}:${TINY_SEED}`, async (staging) => {
-    const files = await generate(staging);
-    writeFileSync(join(staging, 'files.json'), `${JSON.stringify(mapPaths(files, (path) => relative(staging, path) || '.'), null, 2)}\n`);
-  });
+async function generateOnce(dir: string, generate: (dir: string) => Promise<Record<string, unknown>>, note?: Note): Promise<Record<string, unknown>> {
+  await buildOnce(
+    dir,
+    `${TINY_GENERATION}:${TINY_SEED}`,
+    async (staging) => {
+      const files = await generate(staging);
+      writeFileSync(join(staging, 'files.json'), `${JSON.stringify(mapPaths(files, (path) => relative(staging, path) || '.'), null, 2)}\n`);
+    },
+    note,
+  );
   const relativeFiles = JSON.parse(readFileSync(join(dir, 'files.json'), 'utf8')) as Record<string, unknown>;
   return mapPaths(relativeFiles, (path) => resolve(dir, path));
 }
@@ -45,8 +51,8 @@ export function tinyDir(kind: TinyKind | 'tiny-ocr', root = modelCacheDir('tiny'
   return join(root, kind);
 }
 
-/** Generates (or reuses) one kind of tiny model and returns its files by role. */
-export async function ensureTiny(kind: TinyKind, root = modelCacheDir('tiny')): Promise<Record<string, string>> {
+/** Generates (or reuses, after checking its files) one kind of tiny model and returns its files by role; `note` hears of a repair. */
+export async function ensureTiny(kind: TinyKind, root = modelCacheDir('tiny'), note?: Note): Promise<Record<string, string>> {
   switch (kind) {
     case 'tiny-onnx': {
       const files = await generateOnce(tinyDir(kind, root), async (out) => {
@@ -54,7 +60,7 @@ export async function ensureTiny(kind: TinyKind, root = modelCacheDir('tiny')): 
         const { TINY_SMOLVLM_SPEC } = await import('./smolvlm-spec.js');
         await writeSmolVlmOnnx(out, TINY_SMOLVLM_SPEC, { seed: TINY_SEED, dtypes: ['fp32'] });
         return { dir: out };
-      });
+      }, note);
       return { dir: String(files.dir) };
     }
     case 'tiny-gguf': {
@@ -62,7 +68,7 @@ export async function ensureTiny(kind: TinyKind, root = modelCacheDir('tiny')): 
         const { writeTinySmolVlmGguf } = await import('./smolvlm-gguf.js');
         const written = await writeTinySmolVlmGguf(out, { seed: TINY_SEED });
         return { gguf: written.gguf, mmproj: written.mmproj };
-      });
+      }, note);
       return { gguf: String(files.gguf), mmproj: String(files.mmproj) };
     }
     case 'tiny-ocr-easyocr':
@@ -70,18 +76,18 @@ export async function ensureTiny(kind: TinyKind, root = modelCacheDir('tiny')): 
       const files = (await generateOnce(tinyDir('tiny-ocr', root), async (out) => {
         const { writeTinyOcrModels } = await import('./ocr-gguf.js');
         return { ...(await writeTinyOcrModels(out, { seed: TINY_SEED })) };
-      })) as { easyocr: { detector: string; recognizer: string }; doctr: { detector: string; recognizer: string } };
+      }, note)) as { easyocr: { detector: string; recognizer: string }; doctr: { detector: string; recognizer: string } };
       const pipeline = kind === 'tiny-ocr-easyocr' ? files.easyocr : files.doctr;
       return { detector: pipeline.detector, recognizer: pipeline.recognizer };
     }
   }
 }
 
-export async function makeAllTiny(root = modelCacheDir('tiny')): Promise<TinyFiles> {
-  const onnx = await ensureTiny('tiny-onnx', root);
-  const gguf = await ensureTiny('tiny-gguf', root);
-  const easyocr = await ensureTiny('tiny-ocr-easyocr', root);
-  const doctr = await ensureTiny('tiny-ocr-doctr', root);
+export async function makeAllTiny(root = modelCacheDir('tiny'), note?: Note): Promise<TinyFiles> {
+  const onnx = await ensureTiny('tiny-onnx', root, note);
+  const gguf = await ensureTiny('tiny-gguf', root, note);
+  const easyocr = await ensureTiny('tiny-ocr-easyocr', root, note);
+  const doctr = await ensureTiny('tiny-ocr-doctr', root, note);
   return {
     onnxDir: onnx.dir as string,
     gguf: gguf.gguf as string,
