@@ -64,6 +64,9 @@ function addRunOptions(command: Command, defaults: { engines: string; models: st
     .option('--resume <run-id>', 'continue an interrupted run without redoing finished cells')
     .option('--allow-failures', `exit 0 when the run finished but some cells failed (otherwise ${EXIT.someCellsFailed})`)
     .option('--noise-band <fraction>', 'noise band of ratio verdicts, e.g. 0.05 or 5% (default 5%; see docs/verdicts.md)')
+    .option('--processes <n>', 'verdict-grade timing: an accuracy pass over every fixture, then up to n rounds of fresh engine processes on a representative subset, stopping early once the intervals are narrow (docs/verdicts.md)')
+    .option('--perf-fixtures <n>', 'fixtures per task in the performance pass (default 4, spread over the categories)')
+    .option('--budget <duration>', 'time budget of the whole run, e.g. 15m: process rounds stop when the next would overspend it')
     .option('--quiet', 'no progress output');
 }
 

@@ -338,3 +338,14 @@ describe('comparability', () => {
     expect(checkComparability(base, makeResults({ cells: [makeCell()] }))).toEqual({ comparable: true, differences: [] });
   });
 });
+
+describe('outside load', () => {
+  it('warns loudly when either run was contaminated', () => {
+    const base = makeResults({ cells: [makeCell()] });
+    const head = makeResults({ id: 'run-head', cells: [{ ...makeCell(), machineLoad: { loadAverage: [5.2, 7.9], otherCpuSeconds: 12, otherCpuShare: 0.6, contaminated: true } }] });
+    const report = compareRuns(base, head);
+    expect(report.warnings.join('\n')).toMatch(/^CONTAMINATED: Head run run-head was measured under outside load \(1 of 1 cells/m);
+    expect(renderCompareMarkdown(report)).toMatch(/> ⚠️ CONTAMINATED: Head run run-head/);
+    expect(compareRuns(base, makeResults({ id: 'run-head', cells: [makeCell()] })).warnings.join('\n')).not.toMatch(/CONTAMINATED/);
+  });
+});

@@ -39,3 +39,22 @@ describe('machine load around a measurement', () => {
     }
   }, 30_000);
 });
+
+describe('a run contaminated by outside load', () => {
+  it('carries one warning naming how many cells and the worst share', async () => {
+    const { contaminationWarning } = await import('../src/run/assemble.js');
+    const cell = (share: number, contaminated: boolean) => ({
+      key: { engine: 'e', model: 'm', quant: 'q', target: 'cpu' as const, task: 'ocr' as const, fixture: `f${share}` },
+      status: 'ok' as const,
+      startedAt: '',
+      finishedAt: '',
+      warmup: [],
+      samples: [],
+      machineLoad: { loadAverage: [3, 11] as [number, number], otherCpuSeconds: 9, otherCpuShare: share, contaminated },
+    });
+    expect(contaminationWarning([cell(0.1, false)])).toBeNull();
+    expect(contaminationWarning([cell(0.1, false), cell(0.62, true), cell(0.4, true)])).toMatch(
+      /^Outside load contaminated 2 of 3 cells: other processes used up to 62% of the machine while they ran \(load average 3\.0→11\.0 at e\|m\|q\|cpu\|ocr\|f0\.62\)/,
+    );
+  });
+});

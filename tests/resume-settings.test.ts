@@ -30,6 +30,9 @@ const recorded: Settings = SettingsSchema.parse({
   quant: { transformersjs: 'fp32' },
   engineOptionsByEngine: { transformersjs: { graphOptimizationLevel: 'extended' } },
   noiseBand: 0.07,
+  processes: 4,
+  perfFixturesPerTask: 3,
+  budgetMs: 900_000,
 });
 
 describe('resume settings', () => {

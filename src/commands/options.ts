@@ -55,3 +55,11 @@ export function noiseBand(flag: string, value: string): number {
   }
   return fraction;
 }
+
+/** A duration: 900, 900s, 15m or 1.5h (seconds without a unit), in ms. */
+export function duration(flag: string, value: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$/.exec(value);
+  const amount = match ? Number(match[1]) : Number.NaN;
+  if (!match || !(amount > 0)) throw new UserError(`${flag} takes a duration like 900, 900s, 15m or 1.5h; got "${value}"`);
+  return amount * { s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 's' | 'm' | 'h'];
+}

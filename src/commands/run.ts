@@ -12,7 +12,7 @@ import { optionsFromSettings, Orchestrator, type RunOptions } from '../run/orche
 import { createProgress } from '../run/progress.js';
 import { DEFAULT_MAX_NEW_TOKENS } from '../tasks.js';
 import { loadProfile } from '../tune/profile.js';
-import { enginePairs, list, noiseBand, parseEngines, parseTargets, parseTasks, positiveInt, seconds } from './options.js';
+import { duration, enginePairs, list, noiseBand, parseEngines, parseTargets, parseTasks, positiveInt, seconds } from './options.js';
 
 export interface RunFlags {
   engines: string;
@@ -47,6 +47,9 @@ export interface RunFlags {
   bandwidth?: boolean;
   allowFailures?: boolean;
   noiseBand?: string;
+  processes?: string;
+  perfFixtures?: string;
+  budget?: string;
 }
 
 /** `engine:role=path` pairs, e.g. qvac:gguf=/m/model.gguf,qvac:mmproj=/m/mmproj.gguf. */
@@ -113,6 +116,9 @@ export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
     engineOptions: flags.cdp ? { cdpUrl: flags.cdp } : undefined,
     bandwidth: Boolean(flags.bandwidth),
     ...(flags.noiseBand !== undefined ? { noiseBand: noiseBand('--noise-band', flags.noiseBand) } : {}),
+    ...(flags.processes !== undefined ? { processes: positiveInt('--processes', flags.processes) } : {}),
+    ...(flags.perfFixtures !== undefined ? { perfFixturesPerTask: positiveInt('--perf-fixtures', flags.perfFixtures) } : {}),
+    ...(flags.budget !== undefined ? { budgetMs: duration('--budget', flags.budget) } : {}),
     ...(flags.profile ? profileOptions(flags) : {}),
   };
 }

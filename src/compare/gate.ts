@@ -151,6 +151,14 @@ export function compareRuns(base: Results, head: Results, options: GateOptions =
       `Runs are NOT comparable (${comparability.differences.filter((difference) => difference.blocking).length} blocking difference(s)); compared anyway because --allow-mismatch was given.`,
     );
   }
+  for (const [label, results] of [['Base', base], ['Head', head]] as const) {
+    const hit = results.cells.filter((cell) => cell.machineLoad?.contaminated).length;
+    if (hit > 0) {
+      warnings.push(
+        `CONTAMINATED: ${label} run ${results.run.id} was measured under outside load (${hit} of ${results.cells.length} cells ran while other processes used more than a quarter of the machine): its timings may be off by more than any threshold. Re-run it on a quiet machine before trusting this verdict.`,
+      );
+    }
+  }
   if (!head.run.complete) warnings.push(`Head run ${head.run.id} is partial (interrupted): missing cells are not compared.`);
   if (!base.run.complete) warnings.push(`Base run ${base.run.id} is partial (interrupted): missing cells are not compared.`);
   if (untestable.size > 0) {

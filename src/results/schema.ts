@@ -244,6 +244,34 @@ export const CellSchema = z.object({
   quality: z.record(z.string(), z.number().nullable()).optional(),
   /** run --network-audit only: the network attempts of this cell's load and runs. */
   network: CellNetworkSchema.optional(),
+  /**
+   * Outside load while the cell ran (src/measure/machine-load.ts): the load average at its start
+   * and end, and the CPU other processes used meanwhile. `contaminated` when that exceeded a
+   * quarter of the machine. For a cell measured in several processes, the worst of them.
+   */
+  machineLoad: z
+    .object({
+      loadAverage: z.tuple([z.number().nullable(), z.number().nullable()]),
+      otherCpuSeconds: z.number().nonnegative().nullable(),
+      otherCpuShare: z.number().nonnegative().nullable(),
+      contaminated: z.boolean(),
+    })
+    .optional(),
+  /**
+   * Runs with an accuracy and a performance pass (run --processes N): each part of the cell as
+   * it was measured, in its own process. The cell's samples are the union of its parts'.
+   */
+  parts: z
+    .array(
+      z.object({
+        part: z.string(),
+        status: z.enum(['ok', 'failed', 'unavailable']),
+        reason: z.string().optional(),
+        samples: z.number().int().nonnegative(),
+        loadMs: z.number().nonnegative().optional(),
+      }),
+    )
+    .optional(),
 });
 export type Cell = z.infer<typeof CellSchema>;
 
@@ -316,6 +344,15 @@ export const SettingsSchema = z.object({
   warmup: z.number().int().nonnegative(),
   /** Extra warm-up runs after each load, on the host's first fixture (absent in older runs: none). */
   hostWarmup: z.number().int().nonnegative().optional(),
+  /**
+   * run --processes N: the performance pass runs in up to N rounds of fresh engine processes
+   * (src/run/passes.ts); absent or 1: one pass, one process per engine.
+   */
+  processes: z.number().int().positive().optional(),
+  /** Fixtures per task in the performance pass (a representative subset). */
+  perfFixturesPerTask: z.number().int().positive().optional(),
+  /** run --budget: the time budget of the whole run, ms. */
+  budgetMs: z.number().positive().optional(),
   minTimeMs: z.number().nonnegative().optional(),
   threads: z.number().int().positive(),
   maxNewTokens: z.record(z.string(), z.number().int().positive()),

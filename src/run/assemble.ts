@@ -42,12 +42,17 @@ export function assembleResults(journal: JournalContents, options: { finishedAt:
   }
 
   const warnings: string[] = [];
+  const contaminated = contaminationWarning(cells);
+  if (contaminated) warnings.push(contaminated);
   const [start, end] = [journal.thermal[0], journal.thermal[journal.thermal.length - 1]];
   if (start && end && start !== end) warnings.push(...thermalDrift(start, end));
   const audit = auditWarning(journal.extra);
   if (audit) warnings.push(audit);
   for (const cell of cells) {
     if (cell.output && !cell.output.stableAcrossSamples) warnings.push(`${cellKeyId(cell.key)}: counted runs produced different texts under greedy decoding`);
+    for (const part of cell.parts ?? []) {
+      if (cell.status === 'ok' && part.status !== 'ok') warnings.push(`${cellKeyId(cell.key)}: its ${part.part} part ${part.status} (${part.reason ?? 'no reason'}); the samples of its other processes are kept`);
+    }
   }
   const results: Results = {
     schemaVersion: SCHEMA_VERSION,
@@ -65,3 +70,18 @@ export function assembleResults(journal: JournalContents, options: { finishedAt:
   };
   return ResultsSchema.parse(results);
 }
+
+/**
+ * The warning a run gets when outside load contaminated some of its cells (src/measure/machine-load.ts).
+ * It starts with "Outside load" so the report and the regression gate can find it.
+ */
+export function contaminationWarning(cells: Cell[]): string | null {
+  const hit = cells.filter((cell) => cell.machineLoad?.contaminated);
+  if (hit.length === 0) return null;
+  const worst = hit.reduce((a, b) => ((b.machineLoad?.otherCpuShare ?? 0) > (a.machineLoad?.otherCpuShare ?? 0) ? b : a));
+  const share = Math.round((worst.machineLoad?.otherCpuShare ?? 0) * 100);
+  const load = worst.machineLoad?.loadAverage.filter((v): v is number => v !== null).map((v) => v.toFixed(1)).join('→') ?? '';
+  return `${OUTSIDE_LOAD_PREFIX} contaminated ${hit.length} of ${cells.length} cells: other processes used up to ${share}% of the machine while they ran (load average ${load || 'n/a'} at ${cellKeyId(worst.key)}). Their timings are suspect: re-run on a quiet machine.`;
+}
+
+export const OUTSIDE_LOAD_PREFIX = 'Outside load';

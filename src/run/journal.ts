@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { UserError } from '../engines/engine.js';
 import { CellSchema, EngineRecordSchema, type Cell, type Results } from '../results/schema.js';
 import type { ThermalSnapshot } from '../measure/environment.js';
+import { mergeCellParts, type JournaledCell } from './merge-parts.js';
 
 export type JournalHeader = Omit<Results, 'cells' | 'engines' | 'run'> & {
   run: Omit<Results['run'], 'finishedAt' | 'complete'>;
@@ -15,7 +16,8 @@ export type JournalHeader = Omit<Results, 'cells' | 'engines' | 'run'> & {
 export type JournalEntry =
   | { type: 'header'; header: JournalHeader }
   | { type: 'engine'; record: Results['engines'][number] }
-  | { type: 'cell'; cell: Cell }
+  /** `part`: which pass or process of a cell measured in several (src/run/passes.ts); absent in a single-pass run. */
+  | { type: 'cell'; cell: Cell; part?: string }
   | { type: 'thermal'; snapshot: ThermalSnapshot }
   /** A named section of `Results.extra` measured during the run (e.g. footprint); the last one of a name wins. */
   | { type: 'extra'; name: string; value: unknown };
@@ -118,7 +120,10 @@ function entryAfterFragment(line: string): JournalEntry | null {
 export interface JournalContents {
   header: JournalHeader;
   engines: Results['engines'];
+  /** One cell per key, its parts merged (src/run/merge-parts.ts). */
   cells: Cell[];
+  /** Every cell line as journaled, with its part. */
+  parts: JournaledCell[];
   thermal: ThermalSnapshot[];
   extra: Record<string, unknown>;
 }
@@ -129,7 +134,7 @@ export function readJournal(path: string): JournalContents {
   const lines = readFileSync(path, 'utf8').split('\n');
   let header: JournalHeader | null = null;
   const engines = new Map<string, Results['engines'][number]>();
-  const cells: Cell[] = [];
+  const parts: JournaledCell[] = [];
   const thermal: ThermalSnapshot[] = [];
   const extra: Record<string, unknown> = {};
   for (const [index, line] of lines.entries()) {
@@ -145,10 +150,10 @@ export function readJournal(path: string): JournalContents {
     }
     if (entry.type === 'header') header = entry.header;
     else if (entry.type === 'engine') engines.set(entry.record.id, EngineRecordSchema.parse(entry.record));
-    else if (entry.type === 'cell') cells.push(CellSchema.parse(entry.cell));
+    else if (entry.type === 'cell') parts.push({ cell: CellSchema.parse(entry.cell), ...(entry.part !== undefined ? { part: entry.part } : {}) });
     else if (entry.type === 'thermal') thermal.push(entry.snapshot);
     else if (entry.type === 'extra') extra[entry.name] = entry.value;
   }
   if (!header) throw new UserError(`journal ${path} has no header line — it is not a vlmbench journal`);
-  return { header, engines: [...engines.values()], cells, thermal, extra };
+  return { header, engines: [...engines.values()], cells: mergeCellParts(parts), parts, thermal, extra };
 }

@@ -32,6 +32,10 @@ import { assembleResults } from './assemble.js';
 import { HostClient, HostError, isRetryableLoadFailure } from './host-client.js';
 import { acquireRunLock, type RunLock } from './lock.js';
 import { Journal, readJournal, type JournalContents, type JournalHeader } from './journal.js';
+import type { JournaledCell } from './merge-parts.js';
+import { accuracyPass, DEFAULT_PERF_FIXTURES_PER_TASK, isTwoPass, maxRounds, narrowEnough, performanceRound, performanceSubset, type Pass } from './passes.js';
+import { estimateMs, formatDuration, rememberTimings, type PlannedWork } from './estimate.js';
+import { machineLoadBetween, machineSnapshot } from '../measure/machine-load.js';
 import { cellKey, countCells, makePlan, type Block, type HostPlan } from './plan.js';
 import type { Progress } from './progress.js';
 import { cellOutput, cellStats, toSample } from './measure-cell.js';
@@ -49,6 +53,12 @@ export interface RunOptions {
   warmup: number;
   /** Extra uncounted runs by a freshly loaded host on its first fixture, before that cell's own warm-up. */
   hostWarmup: number;
+  /** Fresh-process rounds of the performance pass (src/run/passes.ts); 1: a single pass. */
+  processes?: number;
+  /** Fixtures per task in the performance pass. */
+  perfFixturesPerTask?: number;
+  /** Time budget of the whole run (performance rounds stop when it would be overspent). */
+  budgetMs?: number;
   minTimeMs?: number;
   threads: number;
   maxNewTokens: Record<TaskId, number>;
@@ -142,6 +152,9 @@ export function settingsFrom(options: RunOptions, fixturesDir: string): Settings
     runs: options.runs,
     warmup: options.warmup,
     hostWarmup: options.hostWarmup,
+    processes: options.processes,
+    perfFixturesPerTask: options.perfFixturesPerTask,
+    budgetMs: options.budgetMs,
     minTimeMs: options.minTimeMs,
     threads: options.threads,
     maxNewTokens: options.maxNewTokens,
@@ -178,6 +191,9 @@ export function optionsFromSettings(settings: Settings): OptionsFromSettings {
     warmup: settings.warmup,
     // Runs recorded before this setting existed had no extra warm-up after a load.
     hostWarmup: settings.hostWarmup ?? 0,
+    processes: settings.processes,
+    perfFixturesPerTask: settings.perfFixturesPerTask,
+    budgetMs: settings.budgetMs,
     minTimeMs: settings.minTimeMs,
     threads: settings.threads,
     maxNewTokens: settings.maxNewTokens as Record<TaskId, number>,
@@ -271,11 +287,15 @@ export class Orchestrator {
     const { fixtures, manifestSha256, dir } = await selectFixtures(options);
 
     let runId: string;
-    let done = new Set<string>();
+    let journaled: JournaledCell[] = [];
     let header: JournalHeader;
     let resolved = new Map<string, { model: ResolvedModel; record: ModelRecord }>();
-    const blocksFor = (skip: Set<string>) =>
-      makePlan({ engines: options.engines, models, targets: options.targets, tasks: options.tasks, fixtures, quant: options.quant, skip });
+    /** Cells the journal already holds for one part (a pass or a process round). */
+    const doneIn = (part: string | undefined, entries: JournaledCell[] = journaled) =>
+      new Set(entries.filter((entry) => entry.part === part).map((entry) => cellKeyId(entry.cell.key)));
+    const blocksFor = (pass: Pass, entries: JournaledCell[] = journaled) =>
+      makePlan({ engines: options.engines, models, targets: options.targets, tasks: options.tasks, fixtures: pass.fixtures, quant: options.quant, skip: doneIn(pass.part, entries) });
+    const single: Pass = { fixtures, runs: options.runs, warmup: options.warmup, reverseLoadOrder: false };
 
     if (options.resume) {
       runId = options.resume;
@@ -283,9 +303,12 @@ export class Orchestrator {
       const previous = readJournal(journalPath);
       await this.lockRun(runId);
       header = previous.header;
-      done = new Set(readJournal(journalPath).cells.map((cell) => cellKeyId(cell.key)));
+      journaled = readJournal(journalPath).parts;
       this.journal = new Journal(journalPath, (message) => this.progress.note(message));
-      this.progress.note(`resuming ${runId}: ${done.size} cells already measured`);
+      const partsMeasured = journaled.filter((entry) => entry.part !== undefined).length;
+      this.progress.note(
+        partsMeasured === 0 ? `resuming ${runId}: ${journaled.length} cells already measured` : `resuming ${runId}: ${partsMeasured} cell parts (passes and process rounds) already measured`,
+      );
     } else {
       runId = newRunId();
       this.journal = new Journal(join(options.resultsRoot, runId, 'journal.jsonl'), (message) => this.progress.note(message));
@@ -309,8 +332,9 @@ export class Orchestrator {
       const line = this.audit.statusLine();
       if (line) this.progress.note(line);
     }
-    const blocks = blocksFor(done);
+    const twoPass = isTwoPass({ processes: options.processes ?? 1, budgetMs: options.budgetMs });
     // Resolve every model the plan needs before any host starts, so an offline hub fails in seconds.
+    const blocks = blocksFor(single, twoPass ? [] : journaled);
     for (const block of blocks) {
       for (const host of block.hosts) {
         const key = `${host.entry.id}|${host.engine}|${host.variant.quant}`;
@@ -329,14 +353,17 @@ export class Orchestrator {
     }
     this.journal.append({ type: 'thermal', snapshot: thermalSnapshot() });
 
-    const totalCells = countCells(blocks);
-    const runsPerCell = options.warmup + options.runs;
-    this.progress.start(totalCells * runsPerCell, totalCells);
     const engineRecords = new Map<string, Results['engines'][number]>();
-
-    for (const block of blocks) {
-      if (this.interrupted) break;
-      await this.runBlock(block, resolved, engineRecords);
+    let complete: () => boolean;
+    if (!twoPass) {
+      const totalCells = countCells(blocks);
+      this.progress.start(totalCells * (options.warmup + options.runs), totalCells);
+      this.printPlan([{ pass: single, blocks }], header);
+      await this.runPass(single, blocks, resolved, engineRecords);
+      complete = () => !this.interrupted && countCells(blocksFor(single, readJournal(this.journal.path).parts)) === 0;
+    } else {
+      const outcome = await this.runPasses(fixtures, header, resolved, engineRecords, (pass) => blocksFor(pass, readJournal(this.journal.path).parts));
+      complete = () => !this.interrupted && outcome.finished;
     }
     this.journal.append({ type: 'thermal', snapshot: thermalSnapshot() });
     if (this.audit) this.journal.append({ type: 'extra', name: 'networkAudit', value: this.audit.record() });
@@ -347,12 +374,122 @@ export class Orchestrator {
     this.progress.finish();
 
     const contents: JournalContents = readJournal(this.journal.path);
-    const complete = !this.interrupted && countCells(blocksFor(new Set(contents.cells.map((cell) => cellKeyId(cell.key))))) === 0;
-    const results = assembleResults(contents, { finishedAt: isoNow(), complete, version: TOOL_VERSION });
+    const results = assembleResults(contents, { finishedAt: isoNow(), complete: complete(), version: TOOL_VERSION });
+    if (!this.interrupted) rememberTimings(results);
     const runDir = join(options.resultsRoot, runId);
     const resultsPath = join(runDir, 'results.json');
     writeResults(resultsPath, results);
     return { results, resultsPath, runDir, interrupted: this.interrupted };
+  }
+
+  /** The pass being measured: its samples are tagged with it, and its runs and warm-ups apply. */
+  private currentPass: Pass = { fixtures: [], runs: 0, warmup: 0, reverseLoadOrder: false };
+
+  private async runPass(pass: Pass, blocks: Block[], resolved: Map<string, { model: ResolvedModel; record: ModelRecord }>, records: Map<string, Results['engines'][number]>): Promise<void> {
+    this.currentPass = pass;
+    for (const block of blocks) {
+      if (this.interrupted) break;
+      await this.runBlock(block, resolved, records);
+    }
+  }
+
+  /**
+   * An accuracy pass over every fixture, then performance rounds in fresh processes on a subset,
+   * until every engine pair's interval is narrow enough, the rounds run out or the budget would be
+   * overspent (src/run/passes.ts). Records what happened as `extra.passes`.
+   */
+  private async runPasses(
+    fixtures: LoadedFixture[],
+    header: JournalHeader,
+    resolved: Map<string, { model: ResolvedModel; record: ModelRecord }>,
+    records: Map<string, Results['engines'][number]>,
+    blocksFor: (pass: Pass) => Block[],
+  ): Promise<{ finished: boolean }> {
+    const options = this.options;
+    const passOptions = { processes: options.processes ?? 1, budgetMs: options.budgetMs, runs: options.runs, warmup: options.warmup };
+    const rounds = maxRounds(passOptions);
+    const subset = performanceSubset(fixtures, options.perfFixturesPerTask ?? DEFAULT_PERF_FIXTURES_PER_TASK);
+    const onlyShape = header.models.length > 0 && header.models.every((model) => model.synthetic === 'shape');
+    const accuracy = onlyShape ? null : accuracyPass(fixtures);
+    const accuracyBlocks = accuracy ? blocksFor(accuracy) : [];
+    const firstRound = blocksFor(performanceRound(1, subset, passOptions));
+    const perRound = countCells(blocksFor({ ...performanceRound(1, subset, passOptions), part: '(none)' }));
+    const accuracyCells = countCells(accuracyBlocks);
+    this.progress.start(accuracyCells + rounds * perRound * (options.warmup + options.runs), accuracyCells + rounds * perRound);
+    this.printPlan(
+      [
+        ...(accuracy ? [{ pass: accuracy, blocks: accuracyBlocks }] : []),
+        ...Array.from({ length: rounds }, (_, i) => ({ pass: performanceRound(i + 1, subset, passOptions), blocks: firstRound })),
+      ],
+      header,
+      onlyShape ? 'no accuracy pass: shape-faithful random weights give outputs that mean nothing' : undefined,
+    );
+    const record: Record<string, unknown> = {
+      accuracy: accuracy ? { fixtures: fixtures.length } : { skipped: 'shape-faithful random weights: outputs mean nothing' },
+      performance: { fixtures: subset.map((f) => f.id), maxProcesses: rounds, runs: options.runs, warmup: options.warmup, budgetMs: options.budgetMs ?? null },
+    };
+    if (accuracy) await this.runPass(accuracy, accuracyBlocks, resolved, records);
+    let done = 0;
+    let stopReason = `all ${rounds} processes ran`;
+    let lastRoundMs = 0;
+    for (let round = 1; round <= rounds && !this.interrupted; round++) {
+      const elapsed = nowMs() - this.startedAtMs;
+      if (options.budgetMs !== undefined && round > 1 && elapsed + lastRoundMs > options.budgetMs) {
+        stopReason = `the ${formatDuration(options.budgetMs)} budget would be overspent by another process (${formatDuration(elapsed)} spent, a round takes about ${formatDuration(lastRoundMs)})`;
+        break;
+      }
+      const pass = performanceRound(round, subset, passOptions);
+      const started = nowMs();
+      const blocks = blocksFor(pass);
+      if (blocks.length > 0) this.progress.note(`performance pass: process round ${round} of at most ${rounds}`);
+      await this.runPass(pass, blocks, resolved, records);
+      if (blocks.length > 0) lastRoundMs = nowMs() - started;
+      if (this.interrupted) break;
+      done = round;
+      const check = narrowEnough(readJournal(this.journal.path).cells, round, options.noiseBand);
+      if (check.stop) {
+        stopReason = `stopped after ${round} processes: ${check.reason}`;
+        break;
+      }
+    }
+    record.performance = { ...(record.performance as object), processes: done, stopped: stopReason };
+    this.progress.note(`performance pass: ${stopReason}`);
+    this.journal.append({ type: 'extra', name: 'passes', value: record });
+    return { finished: !this.interrupted && done >= 1 };
+  }
+
+  /** The plan and its estimated time, before anything runs. */
+  private printPlan(passes: Array<{ pass: Pass; blocks: Block[] }>, header: JournalHeader, note?: string): void {
+    const work = new Map<string, PlannedWork>();
+    for (const { pass, blocks } of passes) {
+      for (const block of blocks) {
+        for (const host of block.hosts) {
+          for (const task of [...new Set(host.fixtures.map((f) => f.task))]) {
+            const count = host.fixtures.filter((f) => f.task === task).length;
+            const key = `${host.engine}|${host.entry.id}|${host.variant.quant}|${task}`;
+            const item = work.get(key) ?? { engine: host.engine, model: host.entry.id, quant: host.variant.quant, task, runs: 0, loads: 0 };
+            item.runs += count * (pass.runs + pass.warmup);
+            work.set(key, item);
+          }
+          const first = work.get(`${host.engine}|${host.entry.id}|${host.variant.quant}|${host.fixtures[0]?.task}`);
+          if (first) {
+            first.loads += 1;
+            first.runs += this.options.hostWarmup;
+          }
+        }
+      }
+    }
+    const described = passes
+      .filter(({ blocks }) => countCells(blocks) > 0)
+      .map(({ pass, blocks }) => `${pass.part ?? 'one pass'}: ${countCells(blocks)} cells × (${pass.warmup} warm-up + ${pass.runs} runs)`);
+    const shown = described.length > 4 ? [...described.slice(0, 2), `… ${described.length - 3} more process rounds …`, described[described.length - 1] as string] : described;
+    this.progress.note(`plan: ${shown.join('; ')}${note ? ` (${note})` : ''}`);
+    const estimate = estimateMs(header.environment.cpu.model, [...work.values()]);
+    this.progress.note(
+      'ms' in estimate
+        ? `estimated time: about ${formatDuration(estimate.ms)}${passes.length > 1 ? ' if every process round runs' : ''} (from this machine's earlier runs of these models)`
+        : `estimated time: unknown until this machine has run ${estimate.missing.slice(0, 3).join(', ')}${estimate.missing.length > 3 ? ', …' : ''} once`,
+    );
   }
 
   private recordEngine(records: Map<string, Results['engines'][number]>, engine: string, available: boolean, reason?: string): void {
@@ -496,7 +633,14 @@ export class Orchestrator {
       const gpuMemoryBytes = (await gpu?.stop()) ?? undefined;
       host.audit?.notePageRequests(run.output.networkRequests);
       if (host.coldStart && host.coldStart.firstResultAt === undefined) host.coldStart.firstResultAt = nowMs();
-      const sample = { startedAtMs: Math.round(sentAtMs * 1000) / 1000, ...toSample(run), ...(gpuMemoryBytes !== undefined ? { gpuMemoryBytes } : {}) };
+      const pass = this.currentPass;
+      const sample: Sample = {
+        ...(pass.process !== undefined ? { process: pass.process } : {}),
+        ...(pass.pass ? { pass: pass.pass } : {}),
+        startedAtMs: Math.round(sentAtMs * 1000) / 1000,
+        ...toSample(run),
+        ...(gpuMemoryBytes !== undefined ? { gpuMemoryBytes } : {}),
+      };
       // Shape-faithful models cannot stop early; a short generation would make their speed figures wrong.
       const budgetProblem = tokenBudgetViolation(host.plan.entry.synthetic, ENGINE_INFO[host.plan.engine]?.generative ?? true, sample.generatedTokens, decoding.maxNewTokens);
       if (budgetProblem) {
@@ -533,7 +677,7 @@ export class Orchestrator {
     if (progress.error) return false;
     const cap = this.options.maxRuns ?? 1000;
     if (progress.samples.length >= cap) return false;
-    if (progress.samples.length < this.options.runs) return true;
+    if (progress.samples.length < this.currentPass.runs) return true;
     return this.options.minTimeMs !== undefined && progress.elapsedMs < this.options.minTimeMs;
   }
 
@@ -554,6 +698,8 @@ export class Orchestrator {
       downloads: (resolved.get(`${plan.entry.id}|${plan.engine}|${plan.variant.quant}`) as { downloads?: string[] }).downloads ?? [],
     }));
     const interleaved = this.options.scheduling === 'interleaved';
+    // Alternate which engine loads first between process rounds, so neither always loads on a quiet machine.
+    if (this.currentPass.reverseLoadOrder) hosts.reverse();
     const groups: LiveHost[][] = interleaved ? [hosts] : hosts.map((host) => [host]);
     try {
       for (const group of groups) {
@@ -578,6 +724,9 @@ export class Orchestrator {
       }
       for (const host of hosts) {
         const tag = { engine: host.plan.engine, model: host.plan.entry.id };
+        // Every process round starts hosts afresh; the footprint keeps the first of each.
+        const seen = (list: Array<{ engine: string; model: string }>) => list.some((entry) => entry.engine === tag.engine && entry.model === tag.model);
+        if (seen(this.census) || seen(this.coldStarts)) continue;
         if (host.census) this.census.push({ ...tag, ...host.census });
         const t = host.coldStart;
         if (t?.readyAt !== undefined && t.loadedAt !== undefined && t.firstResultAt !== undefined) {
@@ -603,7 +752,10 @@ export class Orchestrator {
 
     // A host that has just loaded settles first (hostWarmup); hosts still alternate, so the
     // extra runs of one do not run while another is being timed.
-    const warmupsFor = (host: LiveHost): number => this.options.warmup + (host.cellsSinceLoad === 0 ? this.options.hostWarmup : 0);
+    // The accuracy pass's timings enter no verdict, so its hosts skip the settling runs.
+    const settling = this.currentPass.pass === 'accuracy' ? 0 : this.options.hostWarmup;
+    const warmupsFor = (host: LiveHost): number => this.currentPass.warmup + (host.cellsSinceLoad === 0 ? settling : 0);
+    const loadBefore = machineSnapshot();
     const mostWarmups = Math.max(0, ...hosts.map(warmupsFor));
     for (let w = 0; w < mostWarmups; w++) {
       for (const host of hosts) if (!this.interrupted && w < warmupsFor(host)) await this.measureOne(host, fixture, cells.get(host) as CellProgress, false);
@@ -619,11 +771,15 @@ export class Orchestrator {
       if (nowMs() - start > 24 * 3600 * 1000) break;
     }
     if (this.interrupted) return; // the in-flight cells are not recorded; --resume redoes them
+    // The cells of one fixture ran interleaved, in the same window: one reading of outside load for all.
+    const machineLoad = machineLoadBetween(loadBefore, machineSnapshot());
     for (const host of hosts) {
       const progress = cells.get(host) as CellProgress;
       const cell = this.finishCell(host, fixture, progress);
+      if (cell.status !== 'unavailable') cell.machineLoad = machineLoad;
       if (host.audit) cell.network = await host.audit.cellFinished(host.client?.pid ?? null);
-      this.journal.append({ type: 'cell', cell });
+      const part = this.currentPass.part;
+      this.journal.append({ type: 'cell', cell, ...(part !== undefined ? { part } : {}) });
       const median = cell.stats?.latencyMs?.median;
       const detail = cell.status === 'ok' ? `median ${median !== undefined ? `${median.toFixed(1)} ms` : '?'} · ${JSON.stringify(cell.output?.text.slice(0, 40) ?? '')}` : (cell.reason ?? '');
       this.progress.cellDone(`${host.plan.engine} ${host.plan.entry.id} ${fixture.id}`, cell.status, detail);
