@@ -59,6 +59,8 @@ export function buildFairness(run: RunView, variants: Variant[]): FairnessView {
     ['Counted runs per cell', String(s.runs)],
     ['Warm-up runs per cell', String(s.warmup)],
     ['Extra warm-up runs after each model load', String(s.hostWarmup ?? 0)],
+    ['Passes', passesSetting(results)],
+    ['Noise band (ratio verdicts)', s.noiseBand !== undefined ? `±${Number((s.noiseBand * 100).toPrecision(3))}%` : 'default (±5% across processes, ±12.5% with one process per engine)'],
     ['Minimum time per cell', s.minTimeMs !== undefined ? formatMs(s.minTimeMs) : '–'],
     ['Threads', String(s.threads)],
     ['Max new tokens', Object.entries(s.maxNewTokens).map(([task, n]) => `${task}: ${n}`).join(', ')],
@@ -79,4 +81,15 @@ export function buildFairness(run: RunView, variants: Variant[]): FairnessView {
     settings,
     prompts: Object.entries(results.prompts),
   };
+}
+
+/** How the run was split: one pass, or an accuracy pass and process rounds (src/run/passes.ts). */
+function passesSetting(results: RunView['results']): string {
+  const passes = results.extra?.passes as
+    | { accuracy?: { fixtures?: number; skipped?: string }; performance?: { fixtures?: string[]; processes?: number; maxProcesses?: number; stopped?: string } }
+    | undefined;
+  if (!passes?.performance) return 'one pass: every fixture, one process per engine';
+  const accuracy = passes.accuracy?.skipped ? `no accuracy pass (${passes.accuracy.skipped})` : `accuracy pass over ${passes.accuracy?.fixtures ?? '?'} fixtures`;
+  const perf = passes.performance;
+  return `${accuracy}; performance pass on ${perf.fixtures?.length ?? '?'} fixtures in ${perf.processes ?? '?'} of at most ${perf.maxProcesses ?? '?'} fresh processes per engine (${perf.stopped ?? 'no stop recorded'})`;
 }
