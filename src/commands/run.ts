@@ -4,6 +4,8 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError, type TargetId, type TaskId } from '../engines/engine.js';
 import { BUILTIN_FIXTURES_DIR } from '../fixtures/manifest.js';
 import { defaultThreads } from '../measure/environment.js';
+import { DownloadInterruptedError } from '../models/download.js';
+import { UNVERIFIED_BANNER, unverifiedModelLabels } from '../results/real-weights.js';
 import { readJournal } from '../run/journal.js';
 import { optionsFromSettings, Orchestrator, type RunOptions } from '../run/orchestrator.js';
 import { createProgress } from '../run/progress.js';
@@ -30,6 +32,7 @@ export interface RunFlags {
   scheduling: string;
   cooldown?: string;
   offline?: boolean;
+  allowUnverified?: boolean;
   imageSplitting?: boolean;
   quant?: string;
   modelPath?: string;
@@ -97,6 +100,7 @@ export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
     scheduling,
     cooldownMs: flags.cooldown !== undefined ? seconds('--cooldown', flags.cooldown) : undefined,
     offline: Boolean(flags.offline),
+    allowUnverified: Boolean(flags.allowUnverified),
     imageSplitting: Boolean(flags.imageSplitting),
     quant: flags.quant ? enginePairs('--quant', flags.quant) : undefined,
     localPaths: flags.modelPath ? parseModelPaths(flags.modelPath) : undefined,
@@ -152,7 +156,17 @@ export async function runCommand(flags: RunFlags, command: string): Promise<numb
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const outcome = await orchestrator.run();
+    let outcome: Awaited<ReturnType<Orchestrator['run']>>;
+    try {
+      outcome = await orchestrator.run();
+    } catch (error) {
+      // Ctrl-C during a model download: nothing was measured yet; the .partial file is kept.
+      if (error instanceof DownloadInterruptedError) {
+        console.error(`vlmbench: ${error.message}`);
+        return 130;
+      }
+      throw error;
+    }
     const { results } = outcome;
     const counts = { ok: 0, failed: 0, unavailable: 0 };
     for (const cell of results.cells) counts[cell.status]++;
@@ -163,6 +177,10 @@ export async function runCommand(flags: RunFlags, command: string): Promise<numb
     }
     if (results.models.some((model) => model.synthetic === 'shape')) {
       console.log('SHAPE-FAITHFUL RANDOM WEIGHTS: speed and memory are real-scale; quality is meaningless.');
+    }
+    const unverified = unverifiedModelLabels(results.models);
+    if (unverified.length > 0) {
+      console.log(`UNVERIFIED MODEL FILES: ${unverified.join(', ')} — ${UNVERIFIED_BANNER}`);
     }
     for (const warning of results.warnings ?? []) console.log(`warning: ${warning}`);
     if (flags.report && results.cells.length > 0) {
