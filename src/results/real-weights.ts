@@ -11,7 +11,7 @@ export function isRealCheckpoint(model: Pick<ModelRecord, 'synthetic' | 'verific
 
 /** "smolvlm2-256m (transformersjs:q8)" for each model run without verified files. */
 export function unverifiedModelLabels(models: ModelRecord[]): string[] {
-  return [...new Set(models.filter((model) => model.verification?.status === 'unverified' || model.testOnly).map((model) => `${model.id} (${model.engine}:${model.quant})`))];
+  return [...new Set(models.filter((model) => model.verification?.status === 'unverified').map((model) => `${model.id} (${model.engine}:${model.quant})`))];
 }
 
 /** The cell flag for a load that included a download: its time is left out of load-time comparisons. */
