@@ -49,7 +49,9 @@ export async function pullModelCommand(id: string, flags: { offline?: boolean; a
       const { record } = resolution;
       const onDisk = record.files.filter((file) => !file.path.startsWith('qvac-registry:'));
       const bytes = onDisk.reduce((sum, file) => sum + file.bytes, 0);
-      if (onDisk.length === 0) throw new UserError(`${id} ${variant.engine}:${variant.quant} was not fetched: ${record.verification?.problems.join('; ') ?? 'nothing to fetch'}`);
+      if (onDisk.length === 0) {
+        throw new UserError(`${id} ${variant.engine}:${variant.quant} was not fetched: ${resolution.model.fetchFailure ?? "it is not in QVAC's cache, and --offline forbids fetching it"}`);
+      }
       const status = record.verification
         ? record.verification.status === 'verified'
           ? 'verified: every file matches its pin'

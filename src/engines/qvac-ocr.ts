@@ -285,7 +285,9 @@ export function createQvacOcrEngine(): Engine {
       const detector = resolveSource('detector', request, sdkModule);
       const recognizer = resolveSource('recognizer', request, sdkModule);
       const fromRegistry = [detector, recognizer].filter((source) => source.registry);
-      if (fromRegistry.length > 0 && request.options?.offline === true) throw new Error(offlineRegistryMessage('qvac-ocr', fromRegistry.map((source) => source.label), request.model.id));
+      if (fromRegistry.length > 0 && (request.options?.offline === true || request.model.fetchFailure)) {
+        throw new Error(request.model.fetchFailure ? `qvac-ocr: ${request.model.fetchFailure}` : offlineRegistryMessage('qvac-ocr', fromRegistry.map((source) => source.label), request.model.id));
+      }
       // OcrSdk is the documented subset of the SDK's exports this engine calls.
       const sdk = sdkModule as unknown as OcrSdk;
       applyLstmOption(request);

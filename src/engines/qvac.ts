@@ -281,7 +281,9 @@ export function createQvacEngine(): Engine {
       const fromRegistry = [gguf, mmproj].filter((s) => s.registry);
       const modelLabel = `${gguf.label} + ${mmproj.label}`;
       // Cached registry files arrive as local paths (src/models/resolve.ts); a constant here means not cached.
-      if (fromRegistry.length > 0 && request.options?.offline === true) throw new Error(offlineRegistryMessage('qvac', fromRegistry.map((s) => s.label), request.model.id));
+      if (fromRegistry.length > 0 && (request.options?.offline === true || request.model.fetchFailure)) {
+        throw new Error(request.model.fetchFailure ? `qvac: ${request.model.fetchFailure}` : offlineRegistryMessage('qvac', fromRegistry.map((s) => s.label), request.model.id));
+      }
       let downloadedInLoad = false;
       const showProgress = progressLogger(fromRegistry.map((s) => s.label).join(' + '));
 

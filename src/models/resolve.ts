@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError, type ResolvedModel } from '../engines/engine.js';
 import { REPO_ROOT } from '../measure/environment.js';
+import { detectOffline } from '../measure/network.js';
 import type { ModelRecord, ModelVerification } from '../results/schema.js';
 import { modelCacheDir } from './cache.js';
 import type { CatalogEntry, EngineVariant, ModelSource } from './catalog-types.js';
@@ -65,6 +66,8 @@ interface Fetched {
   registryRecords: ModelRecord['files'];
   /** Nothing is on disk to refuse: the engine itself reports the failure (e.g. --offline). */
   notFetched?: boolean;
+  /** Why the fetch failed; the engine's load fails with it, so only that engine's cells are lost. */
+  fetchFailure?: string;
 }
 
 async function fetchHuggingFace(source: Extract<ModelSource, { kind: 'huggingface' }>, variant: EngineVariant, options: ResolveOptions): Promise<Fetched> {
@@ -97,19 +100,33 @@ async function fetchRegistry(source: Extract<ModelSource, { kind: 'qvac-registry
     sdk = await registryDescriptors(source);
   } catch (error) {
     // No SDK here: the engine reports itself unavailable, with the reason.
-    return { ...byName, problems: [(error as Error).message] };
+    return { ...byName, problems: [(error as Error).message], fetchFailure: (error as Error).message };
   }
   let cached = await checkQvacCache(source, sdk.descriptors);
   const pending = cached.filter((file) => file.state !== 'verified');
   if (pending.length > 0) {
-    if (options.offline) return { ...byName, problems: pending.map((file) => file.detail ?? file.constant) };
+    const problems = pending.map((file) => file.detail ?? file.constant);
+    if (options.offline) return { ...byName, problems };
+    // Without any network the registry's peer lookup would only wait out the stall timeout.
+    const network = await detectOffline();
+    if (network.offline) {
+      const reason = `${pending.map((file) => file.constant).join(' + ')} not in QVAC's cache and this machine has no network (no route beyond loopback) — run "vlmbench models pull ${modelId}" where there is one, or pass local GGUF files with --model-path`;
+      return { ...byName, problems, fetchFailure: reason };
+    }
     const stallTimeoutMs = options.stallTimeoutMs ?? (Number(process.env.VLMBENCH_STALL_TIMEOUT) > 0 ? Number(process.env.VLMBENCH_STALL_TIMEOUT) * 1000 : 60_000);
     options.onProgress?.(`${modelId}: ${pending.map((file) => file.constant).join(' + ')} not in QVAC's cache yet; fetching before any timing`);
-    await pullRegistryFiles(sdk.sdk, pending.map((file) => ({ constant: file.constant, descriptor: sdk.descriptors[file.role] as NonNullable<(typeof sdk.descriptors)[string]> })), {
-      signal: options.signal,
-      onProgress: options.onProgress,
-      stallTimeoutMs,
-    });
+    try {
+      await pullRegistryFiles(sdk.sdk, pending.map((file) => ({ constant: file.constant, descriptor: sdk.descriptors[file.role] as NonNullable<(typeof sdk.descriptors)[string]> })), {
+        signal: options.signal,
+        onProgress: options.onProgress,
+        stallTimeoutMs,
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      const reason = `fetching from the QVAC registry failed: ${(error as Error).message}`;
+      options.onProgress?.(reason);
+      return { ...byName, problems: [reason], fetchFailure: reason };
+    }
     cached = await checkQvacCache(source, sdk.descriptors);
     const still = cached.filter((file) => file.state !== 'verified');
     if (still.length > 0) throw new UserError(`after fetching through the QVAC SDK, ${still.map((file) => file.detail).join('; ')} — re-run "vlmbench models pull ${modelId}"`);
@@ -150,25 +167,25 @@ async function fetchVariant(entry: CatalogEntry, variant: EngineVariant, options
 
 export async function resolveVariant(entry: CatalogEntry, variant: EngineVariant, options: ResolveOptions): Promise<Resolution> {
   const fetched = await fetchVariant(entry, variant, options);
-  // Downloaded or user-given files are checked; generated ones and npm packages need no pins.
-  const checked = fetched.pinned !== null || fetched.notFetched === true;
+  // Downloaded or user-given files are checked; generated ones and npm packages need no pins. Files
+  // that were never fetched (--offline, no network) are not judged: their engine fails the load.
+  const checked = fetched.pinned !== null;
   let verification: ModelVerification | undefined;
   if (checked) {
-    const config = fetched.notFetched ? null : checkDimensions(entry, variant, fetched.files);
-    verification = verificationOf(fetched.problems, config);
-    if (verification.status === 'unverified' && !fetched.notFetched && !options.allowUnverified) throw new UserError(refusalMessage(entry, variant, verification));
+    verification = verificationOf(fetched.problems, checkDimensions(entry, variant, fetched.files));
+    if (verification.status === 'unverified' && !options.allowUnverified) throw new UserError(refusalMessage(entry, variant, verification));
   }
-  const model: ResolvedModel = { id: entry.id, quant: variant.quant, files: fetched.files, synthetic: entry.synthetic };
+  const model: ResolvedModel = { id: entry.id, quant: variant.quant, files: fetched.files, synthetic: entry.synthetic, ...(fetched.fetchFailure ? { fetchFailure: fetched.fetchFailure } : {}) };
   const record: ModelRecord = {
     id: entry.id,
     engine: variant.engine,
     quant: variant.quant,
-    source: verification?.status === 'unverified' && !fetched.notFetched ? `UNVERIFIED files (not shown to be the catalog's checkpoint), fetched as ${fetched.source}` : fetched.source,
+    source: verification?.status === 'unverified' ? `UNVERIFIED files (not shown to be the catalog's checkpoint), fetched as ${fetched.source}` : fetched.source,
     revision: fetched.revision,
     synthetic: entry.synthetic,
     files: [...(await describeFiles(fetched.files, fetched.pinned)), ...fetched.registryRecords],
     // A real model's parameter count is what its files say; the catalog's figure is only the expectation.
-    parameters: checked && entry.synthetic === false ? verification?.parametersFromFiles : entry.parameters,
+    parameters: entry.synthetic === false && (checked || fetched.notFetched) ? verification?.parametersFromFiles : entry.parameters,
     ...(verification ? { verification } : {}),
     ...(entry.testOnly ? { testOnly: true } : {}),
   };
