@@ -15,7 +15,7 @@ import { UserError } from '../engines/engine.js';
 import type { FilePin } from './catalog-types.js';
 import { DownloadInterruptedError, HubUnreachableError, downloadFile } from './download-file.js';
 import { fileProgress } from './download-progress.js';
-import { sha256FileRemembered } from './hash.js';
+import { rememberSha256, sha256FileRemembered } from './hash.js';
 import { hubCachedFile } from './hub-cache.js';
 import { hubUrl, proxyInUse } from './hub-http.js';
 
@@ -162,6 +162,7 @@ export async function ensureRepoFiles(
       options.onProgress?.(
         `downloaded ${file} (${(result.bytes / 1e6).toFixed(1)} MB${result.resumedFrom > 0 ? `, resumed after ${(result.resumedFrom / 1e6).toFixed(1)} MB` : ''}, ${(fresh / 1e6 / Math.max(seconds, 0.001)).toFixed(1)} MB/s, sha256 ${result.sha256.slice(0, 12)}… ${result.pinned ? 'matches the pin' : 'unpinned: unverified'})`,
       );
+      rememberSha256(path, result.sha256);
       const verified: VerifiedFile = { file, path, sha256: result.sha256, bytes: result.bytes, pinned: result.pinned, from: 'download', verifiedAt: now() };
       record[file] = verified;
       writeRecord(targetDir, record);
