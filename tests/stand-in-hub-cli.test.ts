@@ -167,6 +167,26 @@ describe('run with files from the stand-in hub', () => {
   }, 240_000);
 });
 
+describe('--model-path, the escape hatch', () => {
+  it('checks local files against the same pins: other GGUFs under a real id are refused, or run UNVERIFIED with their real dimensions', async () => {
+    const { gguf, mmproj } = await ensureTiny('tiny-gguf', join(work, 'generated'));
+    const args = ['run', '--engines', 'qvac', '--models', 'smolvlm2-500m', '--model-path', `qvac:gguf=${gguf},qvac:mmproj=${mmproj}`, '--tasks', 'ocr', '--fixtures', fixtureFolder(['ocr-clean-01']), '--runs', '1', '--warmup', '0', '--host-warmup', '0', '--max-new-tokens', '2', '--no-report', '--results-dir', join(work, 'results-model-path')];
+    const refused = await runCli(args, { env, timeoutMs: 60_000 });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toMatch(/^vlmbench: smolvlm2-500m qvac:Q8_0 is not shown to be the checkpoint the catalog names: .*tiny-smolvlm-F32\.gguf: sha256 [0-9a-f]{64}, but the catalog pins 6f67b8036b2469fcd71728702720c6b51aebd759b78137a8120733b4d66438bc for SmolVLM2-500M-Video-Instruct-Q8_0\.gguf/);
+    const allowed = await runCli([...args, '--allow-unverified'], { env, timeoutMs: 120_000 });
+    expect(allowed.code, allowed.stdout + allowed.stderr).toBe(0);
+    expect(allowed.stdout).toMatch(/UNVERIFIED MODEL FILES: smolvlm2-500m \(qvac:Q8_0\)/);
+    const path = /results: (\S+)/.exec(allowed.stdout)?.[1] as string;
+    const model = ResultsSchema.parse(JSON.parse(readFileSync(join(process.cwd(), path), 'utf8'))).models[0];
+    expect(model?.verification?.status).toBe('unverified');
+    expect(model?.verification?.problems.join('; ')).toMatch(/the GGUF headers: text\.hidden is 64, but smolvlm2-500m has 960/);
+    // The parameter count is the files', not the catalog's 507M.
+    expect(model?.parameters).toBe(model?.verification?.parametersFromFiles);
+    expect(model?.parameters).toBeLessThan(10_000_000);
+  }, 180_000);
+});
+
 describe('QVAC registry models offline', () => {
   it('--offline fails within 10 s with the engine message, a failed cell and a results.json', async () => {
     const configPath = join(work, 'qvac-empty.config.json');

@@ -122,6 +122,7 @@ export async function pullRegistryFiles(sdk: QvacSdk, pending: Array<{ constant:
   if (typeof downloadAsset !== 'function') throw new UserError(`${QVAC_PACKAGE} has no downloadAsset (unexpected version?) — update it, or pass local GGUF files with --model-path`);
   try {
     for (const { constant, descriptor } of pending) {
+      if (options.signal?.aborted) throw new UserError(`fetching ${constant} from the QVAC registry was interrupted — re-run to fetch it again`);
       options.onProgress?.(`fetching ${constant} (${descriptor.expectedSize ? `${(descriptor.expectedSize / 1e6).toFixed(1)} MB` : 'size unknown'}) through ${QVAC_PACKAGE}'s downloadAsset`);
       let lastShown = -10;
       let stallTimer: NodeJS.Timeout | undefined;
