@@ -228,6 +228,24 @@ describe('token, proxy, caches', () => {
     expect(sha(readFileSync(join(dir, 'onnx/big.onnx')))).toBe(sha(big));
   });
 
+  it('with the CDN on the hub host (a relative redirect), still trusts only the hub hash: corrupt bytes refused, a drop resumed', async () => {
+    const sameHost = await startStandInHub([{ repo: REPO, revision: REV, name: 'onnx/big.onnx', bytes: big }], { cdnOnHubHost: true });
+    try {
+      const corruptDir = freshDir();
+      process.env.HF_ENDPOINT = sameHost.url;
+      sameHost.setMode('onnx/big.onnx', 'corrupt');
+      await expect(ensureRepoFiles(REPO, REV, ['onnx/big.onnx'], corruptDir, {}, quick)).rejects.toThrow(new RegExp(`X-Linked-Etag says ${sha(big)}`));
+      sameHost.setMode('onnx/big.onnx', 'drop-once');
+      const dir = freshDir();
+      process.env.HF_ENDPOINT = sameHost.url;
+      await ensureRepoFiles(REPO, REV, ['onnx/big.onnx'], dir, pins, quick);
+      expect(sha(readFileSync(join(dir, 'onnx/big.onnx')))).toBe(sha(big));
+      expect(sameHost.requests.filter((r) => r.server === 'cdn').at(-1)?.range).toBe(`bytes=${Math.floor(big.length / 2)}-`);
+    } finally {
+      await sameHost.close();
+    }
+  });
+
   it('offline, a missing file fails at once and names the remedy', async () => {
     const dir = freshDir();
     await expect(ensureRepoFiles(REPO, REV, ['config.json'], dir, pins, { ...quick, offline: true })).rejects.toThrow(/not in the cache .*--offline was given.*--models tiny/);

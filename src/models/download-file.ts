@@ -86,9 +86,11 @@ interface HubFacts {
 }
 
 /**
- * GET with redirects followed by hand. The hub's facts come from its own `/resolve/` answers
- * (the first one, or the next after a same-hub redirect such as a renamed repo), never from the
- * CDN the hub redirects to, even when that CDN shares the hub's origin.
+ * GET with redirects followed by hand. The hub's facts come from its own answers, the first one
+ * that states them winning (the redirect to the CDN, or the file itself for a plain file, after
+ * any same-hub redirect such as a renamed repo). A CDN on another host is never asked; a plain
+ * ETag counts only when it has the shape of a git sha1 or a sha256, so a same-host CDN's opaque
+ * ETag cannot stand in for one.
  */
 async function follow(url: string, label: string, offset: number, pin: FilePin | undefined, options: TransferOptions): Promise<{ response: HubResponse; facts: HubFacts }> {
   const hubOrigin = new URL(url).origin;
@@ -96,23 +98,23 @@ async function follow(url: string, label: string, offset: number, pin: FilePin |
   const facts: HubFacts = { hash: null, size: null };
   let current = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    const target = new URL(current);
-    const onHub = target.origin === hubOrigin;
-    const resolveAnswer = onHub && target.pathname.includes('/resolve/');
+    const onHub = new URL(current).origin === hubOrigin;
     const headers: Record<string, string> = { 'accept-encoding': 'identity' };
     if (offset > 0) headers.range = `bytes=${offset}-`;
     // The token is for the hub; a CDN host must not see it.
     if (token && onHub) headers.authorization = `Bearer ${token}`;
     const response = await hubGet(current, { headers, signal: options.signal, headersTimeoutMs: options.headersTimeoutMs, stallTimeoutMs: options.stallTimeoutMs });
-    if (resolveAnswer) {
+    if (onHub) {
       const linked = unquote(response.headers['x-linked-etag']);
       const linkedSize = Number(response.headers['x-linked-size']);
       facts.hash ??= linked;
       if (facts.size === null && Number.isFinite(linkedSize) && linkedSize >= 0 && response.headers['x-linked-size'] !== undefined) facts.size = linkedSize;
-      if (response.status === 200 && !linked) {
-        facts.hash ??= unquote(response.headers.etag);
-        const length = Number(response.headers['content-length']);
-        if (facts.size === null && Number.isFinite(length) && response.headers['content-length'] !== undefined) facts.size = length;
+      if ((response.status === 200 || response.status === 206) && !linked) {
+        const etag = unquote(response.headers.etag);
+        if (etag && /^([0-9a-f]{40}|[0-9a-f]{64})$/.test(etag)) facts.hash ??= etag;
+        // A whole file states its length; a resumed one its total after the slash of Content-Range.
+        const total = response.status === 200 ? response.headers['content-length'] : /\/(\d+)\s*$/.exec(response.headers['content-range'] ?? '')?.[1];
+        if (facts.size === null && total !== undefined && Number.isFinite(Number(total))) facts.size = Number(total);
       }
     }
     if (pin && facts.hash && /^[0-9a-f]{64}$/.test(facts.hash) && facts.hash !== pin.sha256) {

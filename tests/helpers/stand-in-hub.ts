@@ -84,7 +84,7 @@ function sendBody(response: ServerResponse, body: Buffer, start: number, mode: H
   response.end(body.subarray(start));
 }
 
-export async function startStandInHub(files: StandInFile[], options: { lfsFrom?: number; token?: string } = {}): Promise<StandInHub> {
+export async function startStandInHub(files: StandInFile[], options: { lfsFrom?: number; token?: string; cdnOnHubHost?: boolean } = {}): Promise<StandInHub> {
   const lfsFrom = options.lfsFrom ?? 10_000;
   const modes = new Map<string, HubMode>();
   const stalledOnce = new Map<string, { used: boolean }>();
@@ -103,7 +103,7 @@ export async function startStandInHub(files: StandInFile[], options: { lfsFrom?:
   const log = (server: 'hub' | 'cdn', request: IncomingMessage) =>
     requests.push({ server, path: request.url ?? '', ...(request.headers.range ? { range: request.headers.range } : {}), ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}) });
 
-  const cdn = createServer((request, response) => {
+  const serveCdn = (request: IncomingMessage, response: ServerResponse): void => {
     log('cdn', request);
     const file = bySha.get((request.url ?? '').split('/').pop() ?? '');
     if (!file) return void response.writeHead(404).end();
@@ -118,11 +118,14 @@ export async function startStandInHub(files: StandInFile[], options: { lfsFrom?:
       response.writeHead(200, { ...headers, 'content-length': body.length });
     }
     sendBody(response, body, start, modeOf(file.name), onceOf(file.name));
-  });
+  };
+  const cdn = createServer(serveCdn);
   const cdnSockets = track(cdn);
   const cdnPort = await listen(cdn);
 
   const hub = createServer((request, response) => {
+    // A CDN path on the hub's own host, as some mirrors serve it.
+    if (options.cdnOnHubHost && (request.url ?? '').startsWith('/cdn/')) return serveCdn(request, response);
     log('hub', request);
     const match = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec((request.url ?? '').split('?')[0] ?? '');
     const file = match && files.find((f) => f.repo === match[1] && f.revision === decodeURIComponent(match[2] as string) && f.name === decodeURIComponent(match[3] as string));
@@ -134,7 +137,7 @@ export async function startStandInHub(files: StandInFile[], options: { lfsFrom?:
     if (file.bytes.length >= lfsFrom) {
       const claimed = mode === 'wrong-etag' ? sha256(Buffer.concat([file.bytes, Buffer.from('x')])) : hash;
       response.writeHead(302, {
-        location: `http://127.0.0.1:${cdnPort}/cdn/${hash}`,
+        location: options.cdnOnHubHost ? `/cdn/${hash}` : `http://127.0.0.1:${cdnPort}/cdn/${hash}`,
         'x-linked-etag': `"${claimed}"`,
         'x-linked-size': String(file.bytes.length),
         'x-repo-commit': file.revision,
