@@ -47,11 +47,12 @@ function addRunOptions(command: Command, defaults: { engines: string; models: st
     .option('--threads <n>', 'threads for every engine (default: physical cores)')
     .option('--max-new-tokens <n>', 'token limit, or task=n pairs (default caption=48,ocr=96)')
     .option('--timeout <s>', 'per-run timeout in seconds', '120')
-    .option('--load-timeout <s>', 'model load timeout in seconds (registry downloads included)', '600')
+    .option('--load-timeout <s>', 'model load timeout in seconds (downloads happen before loading, untimed)', '600')
     .addOption(new Option('--scheduling <mode>', 'interleave engines per fixture, or run them one after another').choices(['interleaved', 'sequential']).default('interleaved'))
     .option('--cooldown <s>', 'pause between fixtures')
     .option('--offline', 'never touch the network; fail at once if a model is not cached')
     .option('--network-audit', 'run each engine host (and its browser) in a network namespace where every destination is refused, and record every attempt (root, tcpdump)')
+    .option('--allow-unverified', 'run model files that do not match the catalog\'s pins, marked UNVERIFIED (no claim is decided from them)')
     .option('--image-splitting', 'let transformers.js split images into tiles (SmolVLM default); off by default to keep one frame')
     .option('--quant <pairs>', 'engine=quant overrides, e.g. transformersjs=fp32,qvac=F32')
     .option('--model-path <pairs>', 'local model files: engine:role=path, e.g. qvac:gguf=/m/a.gguf,qvac:mmproj=/m/b.gguf')
@@ -138,10 +139,11 @@ models.command('make-tiny').description('generate the tiny deterministic random-
 models.command('make-shape').description('generate random-weight models with a real SmolVLM2 size (smolvlm2-256m | smolvlm2-500m) into the cache').argument('<size>').action(action((size: string) => makeShapeCommand(size)));
 models
   .command('pull')
-  .description('download a real model (pinned revision, sha256 checked) into the cache')
+  .description('download a real model (pinned revision, sha256 checked; QVAC registry models through the SDK) into the cache, before any timing')
   .argument('<id>', 'catalog id, e.g. smolvlm2-256m')
   .option('--offline', 'fail at once instead of reaching the network')
-  .action(action((id: string, flags: { offline?: boolean }) => pullModelCommand(id, flags)));
+  .option('--allow-unverified', 'keep files the catalog has no pin for, marked UNVERIFIED, instead of refusing them')
+  .action(action((id: string, flags: { offline?: boolean; allowUnverified?: boolean }) => pullModelCommand(id, flags)));
 
 const fixtures = program.command('fixtures').description('fixture sets');
 fixtures.command('build').description('render the built-in fixtures deterministically').option('--out <dir>', 'output folder (default fixtures/builtin)').action(action((flags: { out?: string }) => buildFixturesCommand(flags)));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildOnce } from '../src/models/build-once.js';
 import { sha256File } from '../src/models/hash.js';
-import { INTEGRITY_FILE, readRecord, recordFiles, verifyDownloadedFolder, verifyFiles } from '../src/models/integrity.js';
+import { INTEGRITY_FILE, readRecord, recordFiles, verifyFiles } from '../src/models/integrity.js';
 import { ResultsSchema } from '../src/results/schema.js';
 import { fixtureFolder, runCli, tempDir } from './helpers/cli.js';
 
@@ -81,59 +81,8 @@ describe('generated model folders', () => {
   }, 120_000);
 });
 
-describe('downloaded model folders', () => {
-  async function folder(): Promise<string> {
-    const dir = tempDir('download');
-    mkdirSync(join(dir, 'onnx'));
-    writeFileSync(join(dir, 'config.json'), '{"model_type":"smolvlm"}');
-    writeFileSync(join(dir, 'onnx', 'decoder.onnx'), Buffer.alloc(2048, 3));
-    return dir;
-  }
-  const wanted = ['config.json', 'onnx/decoder.onnx'];
-
-  it('records sizes and hashes at first use, and leaves an intact folder alone', async () => {
-    const dir = await folder();
-    let downloads = 0;
-    await verifyDownloadedFolder(dir, wanted, { redownloadModelFiles: async () => downloads++ });
-    expect(readRecord(dir)?.['onnx/decoder.onnx']).toEqual({ bytes: 2048, sha256: await sha256File(join(dir, 'onnx', 'decoder.onnx')) });
-    await verifyDownloadedFolder(dir, wanted, { redownloadModelFiles: async () => downloads++ });
-    expect(downloads).toBe(0);
-  });
-
-  it('a file that no longer matches its record is named, removed and downloaded again', async () => {
-    const dir = await folder();
-    await recordFiles(dir, wanted);
-    truncateSync(join(dir, 'onnx', 'decoder.onnx'), 10);
-    const notes: string[] = [];
-    const fetched: string[] = [];
-    await verifyDownloadedFolder(dir, wanted, {
-      note: (m) => notes.push(m),
-      redownloadModelFiles: async () => {
-        // Stands in for the downloader, which fetches the files that are missing.
-        for (const file of wanted) {
-          try {
-            statSync(join(dir, file));
-          } catch {
-            fetched.push(file);
-            writeFileSync(join(dir, file), Buffer.alloc(2048, 3));
-          }
-        }
-      },
-    });
-    expect(notes).toEqual([expect.stringMatching(/^model file \S+onnx\/decoder\.onnx is 10 bytes, but 2048 were recorded .* — downloading it again$/)]);
-    expect(fetched).toEqual(['onnx/decoder.onnx']);
-    expect(await verifyFiles(dir, wanted)).toEqual({ ok: true });
-  });
-
-  it('an unrecorded file that differs from its catalog pin is downloaded again, and one still wrong afterwards is an error', async () => {
-    const dir = await folder();
-    const pin = 'f'.repeat(64);
-    const notes: string[] = [];
-    const failure = await verifyDownloadedFolder(dir, wanted, { pinned: { 'onnx/decoder.onnx': pin }, note: (m) => notes.push(m), redownloadModelFiles: async () => writeFileSync(join(dir, 'onnx', 'decoder.onnx'), 'still wrong') }).catch((error: unknown) => error);
-    expect(notes[0]).toMatch(/decoder\.onnx has sha256 .*but the catalog pins ffffffffffff/);
-    expect((failure as Error).message).toMatch(/still corrupt after downloading it again/);
-  });
-});
+// Downloaded folders are checked by the downloader itself, against the pin or the recorded hash,
+// before every use (src/models/download.ts ensureRepoFiles; tests/download-hub.test.ts).
 
 describe('a model that cannot load', () => {
   it('fails its cells (failed, with the reason), never unavailable', async () => {

@@ -6,6 +6,7 @@
 import { readFootprint } from '../footprint/collect.js';
 import type { EngineFootprint } from '../footprint/schema.js';
 import { cellKeyId, type Cell, type Results } from '../results/schema.js';
+import { DOWNLOAD_IN_LOAD_FLAG, isRealCheckpoint } from '../results/real-weights.js';
 import { median } from '../stats/percentile.js';
 import type { Compare, FootprintFigure, Rule, RuleOf, Selector } from './schema.js';
 import { privateRule } from './private-rule.js';
@@ -63,7 +64,7 @@ function allCells(results: Results[]): CellInRun[] {
       const platform = platformOf(cell, run);
       const model = run.models.find((record) => record.id === cell.key.model && record.engine === cell.key.engine);
       const fixture = run.fixtures.items.find((item) => item.id === cell.key.fixture);
-      return { cell, run, id: cellKeyId(cell.key), category: fixture?.category ?? null, platform, synthetic: model ? model.synthetic : ('unknown' as const) };
+      return { cell, run, id: cellKeyId(cell.key), category: fixture?.category ?? null, platform, synthetic: model && (model.synthetic !== false || isRealCheckpoint(model)) ? model.synthetic : ('unknown' as const) };
     }),
   );
 }
@@ -123,12 +124,12 @@ function notMeasured(why: string, measureWith: string, figures: RuleOutcome['fig
   return { verdict: 'not measured in this run', evidence: `${why}. To measure it: ${measureWith}`, figures, cells: [] };
 }
 
-const ONLY_SYNTHETIC = 'only synthetic weights in this run (synthetic models never decide a size or quality claim)';
+const ONLY_SYNTHETIC = 'only synthetic weights in this run (synthetic models never decide a size or quality claim; nor do unverified model files)';
 
 /** "only synthetic weights (tiny-smolvlm)" when the engines in question ran nothing but synthetic models, else the fallback. */
 function syntheticOr(results: Results[], engine: string | string[] | undefined, fallback: string): string {
   const models = results.flatMap((run) => run.models).filter((model) => matches(engine, model.engine));
-  if (models.length > 0 && models.every((model) => model.synthetic !== false)) {
+  if (models.length > 0 && models.every((model) => !isRealCheckpoint(model))) {
     return `${ONLY_SYNTHETIC}: ${[...new Set(models.map((model) => model.id))].join(', ')}`;
   }
   return fallback;
@@ -149,7 +150,7 @@ function fieldValues(entry: CellInRun, field: string): number[] {
     const value = cell.quality?.[field.slice('quality.'.length)];
     return typeof value === 'number' ? [value] : [];
   }
-  if (field === 'load.ms') return cell.load ? [cell.load.ms] : [];
+  if (field === 'load.ms') return cell.load && !cell.flags?.includes(DOWNLOAD_IN_LOAD_FLAG) ? [cell.load.ms] : [];
   if (field === 'load.hostPeakRssBytes' || field === 'load.workerPeakRssBytes') {
     const value = cell.load?.memory[field === 'load.hostPeakRssBytes' ? 'hostPeakRssBytes' : 'workerPeakRssBytes'];
     return typeof value === 'number' ? [value] : [];
@@ -296,7 +297,7 @@ function modelFigureRule(
 ): RuleOutcome {
   const models = modelsMatching(results, rule.select);
   if (models.length === 0) return notMeasured(syntheticOr(results, rule.select.engine, `no model with ${describeSelector(rule.select)} in this run`), measureWith);
-  const real = models.filter((model) => model.synthetic === false);
+  const real = models.filter(isRealCheckpoint);
   if (real.length === 0) return notMeasured(ONLY_SYNTHETIC, measureWith);
   const unit = rule.kind === 'model-parameters' ? 'parameters' : 'bytes';
   const figures = real.flatMap((model) => {

@@ -1,10 +1,12 @@
 /** `vlmbench models …`: list the catalog, generate the tiny models, pull real ones. */
-import { CATALOG, MODEL_ALIASES, catalogEntry } from '../models/catalog.js';
+import { UserError } from '../engines/engine.js';
+import { MODEL_ALIASES, allCatalogEntries, catalogEntry } from '../models/catalog.js';
+import { DownloadInterruptedError } from '../models/download.js';
 import { makeAllTiny } from '../models/tiny/index.js';
 import { resolveVariant } from '../models/resolve.js';
 
 export function listModels(): number {
-  for (const entry of CATALOG) {
+  for (const entry of allCatalogEntries()) {
     const variants = entry.variants.map((v) => `${v.engine}:${v.quant}`).join(', ');
     console.log(`${entry.id.padEnd(18)} ${entry.synthetic ? `[synthetic: ${entry.synthetic}] ` : ''}${variants}`);
     console.log(`${''.padEnd(18)} ${entry.description}`);
@@ -25,16 +27,50 @@ export async function makeTinyCommand(): Promise<number> {
   return 0;
 }
 
-export async function pullModelCommand(id: string, flags: { offline?: boolean }): Promise<number> {
+/**
+ * Fetches every variant of a model before any run: Hugging Face files with the verified
+ * download, QVAC registry files through the SDK's own download API. Ctrl-C or SIGTERM stops it
+ * within seconds; a half-downloaded file is kept as .partial and resumed by the next pull or run.
+ */
+export async function pullModelCommand(id: string, flags: { offline?: boolean; allowUnverified?: boolean }): Promise<number> {
   const entry = catalogEntry(id);
-  for (const variant of entry.variants) {
-    if (variant.source.kind === 'qvac-registry') {
-      console.log(`${variant.engine}:${variant.quant} comes from the QVAC registry; the SDK downloads it on first load (vlmbench run --engines ${variant.engine} --models ${id}).`);
-      continue;
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    for (const variant of entry.variants) {
+      const resolution = await resolveVariant(entry, variant, {
+        offline: Boolean(flags.offline),
+        allowUnverified: Boolean(flags.allowUnverified),
+        onProgress: (message) => console.log(message),
+        liveStream: process.stdout,
+        signal: abort.signal,
+      });
+      const { record } = resolution;
+      const onDisk = record.files.filter((file) => !file.path.startsWith('qvac-registry:'));
+      const bytes = onDisk.reduce((sum, file) => sum + file.bytes, 0);
+      if (onDisk.length === 0) {
+        throw new UserError(`${id} ${variant.engine}:${variant.quant} was not fetched: ${resolution.model.fetchFailure ?? "it is not in QVAC's cache, and --offline forbids fetching it"}`);
+      }
+      const status = record.verification
+        ? record.verification.status === 'verified'
+          ? 'verified: every file matches its pin'
+          : `UNVERIFIED: ${record.verification.problems.join('; ')}`
+        : entry.synthetic
+          ? `synthetic (${entry.synthetic})`
+          : 'no pins apply';
+      console.log(`${variant.engine}:${variant.quant} ready (${(bytes / 1e6).toFixed(1)} MB in ${onDisk.length} files; ${status})`);
     }
-    const resolution = await resolveVariant(entry, variant, { offline: Boolean(flags.offline), onProgress: (message) => console.log(message) });
-    const bytes = resolution.record.files.reduce((sum, file) => sum + file.bytes, 0);
-    console.log(`${variant.engine}:${variant.quant} ready (${(bytes / 1e6).toFixed(1)} MB in ${resolution.record.files.length} files)`);
+    return 0;
+  } catch (error) {
+    if (error instanceof DownloadInterruptedError) {
+      console.error(`vlmbench: ${error.message}`);
+      return 130;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  return 0;
 }

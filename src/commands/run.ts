@@ -4,6 +4,8 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError, type TargetId, type TaskId } from '../engines/engine.js';
 import { BUILTIN_FIXTURES_DIR } from '../fixtures/manifest.js';
 import { defaultThreads } from '../measure/environment.js';
+import { DownloadInterruptedError } from '../models/download.js';
+import { UNVERIFIED_BANNER, unverifiedModelLabels } from '../results/real-weights.js';
 import { readJournal } from '../run/journal.js';
 import { runFolder } from '../results/io.js';
 import { EXIT, isStorageError } from '../exit-codes.js';
@@ -34,6 +36,7 @@ export interface RunFlags {
   cooldown?: string;
   offline?: boolean;
   networkAudit?: boolean;
+  allowUnverified?: boolean;
   imageSplitting?: boolean;
   quant?: string;
   modelPath?: string;
@@ -107,6 +110,7 @@ export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
     cooldownMs: flags.cooldown !== undefined ? seconds('--cooldown', flags.cooldown) : undefined,
     offline: Boolean(flags.offline),
     networkAudit: Boolean(flags.networkAudit),
+    allowUnverified: Boolean(flags.allowUnverified),
     imageSplitting: Boolean(flags.imageSplitting),
     quant: flags.quant ? enginePairs('--quant', flags.quant) : undefined,
     localPaths: flags.modelPath ? parseModelPaths(flags.modelPath) : undefined,
@@ -181,7 +185,17 @@ export async function runCommand(flags: RunFlags, command: string): Promise<numb
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const outcome = await orchestrator.run();
+    let outcome: Awaited<ReturnType<Orchestrator['run']>>;
+    try {
+      outcome = await orchestrator.run();
+    } catch (error) {
+      // Ctrl-C during a model download: nothing was measured yet; the .partial file is kept.
+      if (error instanceof DownloadInterruptedError) {
+        console.error(`vlmbench: ${error.message}`);
+        return 130;
+      }
+      throw error;
+    }
     const { results } = outcome;
     const counts = { ok: 0, failed: 0, unavailable: 0 };
     for (const cell of results.cells) counts[cell.status]++;
@@ -191,6 +205,10 @@ export async function runCommand(flags: RunFlags, command: string): Promise<numb
     const modelsOf = (kind: 'tiny' | 'shape') => [...new Set(results.models.filter((model) => model.synthetic === kind).map((model) => model.id))].join(', ');
     if (modelsOf('tiny')) console.log(`SYNTHETIC WEIGHTS (${modelsOf('tiny')}): tiny random-weight models — timings prove the plumbing only; quality figures mean nothing; no verdict is judged on them.`);
     if (modelsOf('shape')) console.log(`SHAPE-FAITHFUL RANDOM WEIGHTS (${modelsOf('shape')}): speed and memory are real-scale; quality is meaningless.`);
+    const unverified = unverifiedModelLabels(results.models);
+    if (unverified.length > 0) {
+      console.log(`UNVERIFIED MODEL FILES: ${unverified.join(', ')} — ${UNVERIFIED_BANNER}`);
+    }
     for (const warning of results.warnings ?? []) console.log(`warning: ${warning}`);
     if (flags.report && results.cells.length > 0) {
       const { writeReport } = await import('../report/write.js');

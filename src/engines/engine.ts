@@ -19,6 +19,8 @@ export interface ResolvedModel {
   files: Record<string, string>;
   /** `tiny`: random weights, tiny dims. `shape`: random weights, real dims. `false`: real weights. */
   synthetic: false | 'tiny' | 'shape';
+  /** Why files named by registry (not by path) could not be fetched before the run: the engine fails its load with this instead of fetching inside it. */
+  fetchFailure?: string;
 }
 
 export interface LoadRequest {

@@ -36,6 +36,7 @@ import {
   withTimeout,
   type QvacSdk,
 } from './qvac-sdk.js';
+import { offlineRegistryMessage } from '../models/qvac-registry.js';
 
 export const OCR_PIPELINES = ['easyocr', 'doctr'] as const;
 export type OcrPipeline = (typeof OCR_PIPELINES)[number];
@@ -283,6 +284,10 @@ export function createQvacOcrEngine(): Engine {
       const sdkModule = await sdkOrUnavailable();
       const detector = resolveSource('detector', request, sdkModule);
       const recognizer = resolveSource('recognizer', request, sdkModule);
+      const fromRegistry = [detector, recognizer].filter((source) => source.registry);
+      if (fromRegistry.length > 0 && (request.options?.offline === true || request.model.fetchFailure)) {
+        throw new Error(request.model.fetchFailure ? `qvac-ocr: ${request.model.fetchFailure}` : offlineRegistryMessage('qvac-ocr', fromRegistry.map((source) => source.label), request.model.id));
+      }
       // OcrSdk is the documented subset of the SDK's exports this engine calls.
       const sdk = sdkModule as unknown as OcrSdk;
       applyLstmOption(request);

@@ -4,44 +4,11 @@
  * adding a model is adding an entry.
  */
 import { UserError } from '../engines/engine.js';
+import type { CatalogEntry, EngineVariant } from './catalog-types.js';
+import { SMOLVLM2_256M_GGUF_PINS, SMOLVLM2_256M_ONNX_PINS, SMOLVLM2_500M_ONNX_PINS } from './pins.js';
+import { testCatalogEntries } from './test-catalog.js';
 
-export type Synthetic = false | 'tiny' | 'shape';
-
-/** Where one engine's files for a model come from. */
-export type ModelSource =
-  | { kind: 'generated'; generator: 'tiny-onnx' | 'tiny-gguf' | 'tiny-ocr-easyocr' | 'tiny-ocr-doctr' }
-  | { kind: 'generated'; generator: 'shape-onnx' | 'shape-gguf'; size: 'smolvlm2-256m' | 'smolvlm2-500m' }
-  | {
-      kind: 'huggingface';
-      repo: string;
-      revision: string;
-      files: Record<string, string>;
-      /** Expected sha256 per file where it is known in advance; otherwise the hub's LFS ETag is checked at download. */
-      sha256?: Record<string, string>;
-      approxBytes: number;
-    }
-  | { kind: 'qvac-registry'; constants: Record<string, string>; files: Array<{ role: string; name: string; bytes: number; sha256: string }> }
-  | { kind: 'package'; packageName: string; note: string };
-
-export interface EngineVariant {
-  engine: string;
-  /** dtype (transformers.js), quantisation (GGUF) or pipeline (OCR). */
-  quant: string;
-  source: ModelSource;
-  options?: Record<string, string | number | boolean>;
-}
-
-export interface CatalogEntry {
-  id: string;
-  description: string;
-  synthetic: Synthetic;
-  /** Parameter count from the model's config, where known. */
-  parameters?: number;
-  /** The variants that form the default fair pair come first, one per engine. */
-  variants: EngineVariant[];
-  /** Why the pair is (or is not) like for like. */
-  pairing: string;
-}
+export type { CatalogEntry, EngineVariant, FilePin, ModelSource, Synthetic } from './catalog-types.js';
 
 const HF_SMOLVLM2_FILES = (dtypeSuffix: string): Record<string, string> => ({
   'config.json': 'config.json',
@@ -87,11 +54,19 @@ export const CATALOG: CatalogEntry[] = [
     description: 'HuggingFaceTB/SmolVLM2-256M-Video-Instruct (ONNX export) and ggml-org/SmolVLM2-256M-Video-Instruct-GGUF',
     synthetic: false,
     parameters: 256_000_000,
+    dimensions: 'smolvlm2-256m',
     variants: [
       {
         engine: 'transformersjs',
         quant: 'q8',
-        source: { kind: 'huggingface', repo: 'HuggingFaceTB/SmolVLM2-256M-Video-Instruct', revision: '067788b187b95ebe7b2e040b3e4299e342e5b8fd', files: HF_SMOLVLM2_FILES('_quantized'), approxBytes: 280_000_000 },
+        source: {
+          kind: 'huggingface',
+          repo: 'HuggingFaceTB/SmolVLM2-256M-Video-Instruct',
+          revision: '067788b187b95ebe7b2e040b3e4299e342e5b8fd',
+          files: HF_SMOLVLM2_FILES('_quantized'),
+          pins: SMOLVLM2_256M_ONNX_PINS,
+          approxBytes: 280_000_000,
+        },
       },
       {
         engine: 'qvac',
@@ -99,13 +74,10 @@ export const CATALOG: CatalogEntry[] = [
         source: {
           kind: 'huggingface',
           repo: 'ggml-org/SmolVLM2-256M-Video-Instruct-GGUF',
-          // No commit of this repo could be verified offline; the files are pinned by sha256 instead.
+          // No commit of this repo could be found offline; both files are pinned by sha256 instead (src/models/pins.ts).
           revision: 'main',
           files: { gguf: 'SmolVLM2-256M-Video-Instruct-Q8_0.gguf', mmproj: 'mmproj-SmolVLM2-256M-Video-Instruct-Q8_0.gguf' },
-          sha256: {
-            'SmolVLM2-256M-Video-Instruct-Q8_0.gguf': 'af7ce9951a2f46c4f6e5def253e5b896ca5e417010e7a9949fdc9e5175c27767',
-            'mmproj-SmolVLM2-256M-Video-Instruct-Q8_0.gguf': 'd34913a588464ff7215f086193e0426a4f045eaba74456ee5e2667d8ed6798b1',
-          },
+          pins: SMOLVLM2_256M_GGUF_PINS,
           approxBytes: 278_827_872,
         },
       },
@@ -117,11 +89,19 @@ export const CATALOG: CatalogEntry[] = [
     description: 'HuggingFaceTB/SmolVLM2-500M-Video-Instruct (ONNX export) and the QVAC registry GGUF (ggml-org/SmolVLM2-500M-Video-Instruct-GGUF)',
     synthetic: false,
     parameters: 507_000_000,
+    dimensions: 'smolvlm2-500m',
     variants: [
       {
         engine: 'transformersjs',
         quant: 'q8',
-        source: { kind: 'huggingface', repo: 'HuggingFaceTB/SmolVLM2-500M-Video-Instruct', revision: '7b375e1b73b11138ff12fe22c8f2822d8fe03467', files: HF_SMOLVLM2_FILES('_quantized'), approxBytes: 560_000_000 },
+        source: {
+          kind: 'huggingface',
+          repo: 'HuggingFaceTB/SmolVLM2-500M-Video-Instruct',
+          revision: '7b375e1b73b11138ff12fe22c8f2822d8fe03467',
+          files: HF_SMOLVLM2_FILES('_quantized'),
+          pins: SMOLVLM2_500M_ONNX_PINS,
+          approxBytes: 560_000_000,
+        },
       },
       {
         engine: 'qvac',
@@ -222,10 +202,16 @@ export const MODEL_ALIASES: Record<string, string[]> = {
   ocr: ['ocr-easyocr', 'ocr-doctr', 'tesseract-eng'],
 };
 
+/** The built-in catalog plus any test-only entries from VLMBENCH_TEST_CATALOG (the stand-in hub tests). */
+export function allCatalogEntries(): CatalogEntry[] {
+  return [...CATALOG, ...testCatalogEntries()];
+}
+
 export function catalogEntry(id: string): CatalogEntry {
-  const entry = CATALOG.find((candidate) => candidate.id === id);
+  const entries = allCatalogEntries();
+  const entry = entries.find((candidate) => candidate.id === id);
   if (!entry) {
-    throw new UserError(`unknown model "${id}" — choose from: ${[...CATALOG.map((e) => e.id), ...Object.keys(MODEL_ALIASES)].join(', ')} (see "vlmbench models list")`);
+    throw new UserError(`unknown model "${id}" — choose from: ${[...entries.map((e) => e.id), ...Object.keys(MODEL_ALIASES)].join(', ')} (see "vlmbench models list")`);
   }
   return entry;
 }

@@ -1,110 +1,175 @@
 /**
- * Downloads pinned Hugging Face files into the cache with progress and sha256 checks.
- * Offline (or with the hub unreachable) it fails within seconds, naming the remedy.
+ * Puts every file of a pinned hub revision in vlmbench's cache folder, verified:
+ * 1. a file already there is kept if its sha256 (hashed once, then remembered) still matches its
+ *    pin, or, unpinned, the hash recorded when it was verified;
+ * 2. otherwise a copy in the user's Hugging Face hub cache is linked in, read-only, once it
+ *    matched its pin (or the hub hash its blob is named after);
+ * 3. otherwise it is downloaded (src/models/download-file.ts), unless --offline.
+ * Each file's verification is written to `.vlmbench-verified.json` beside the files.
+ * Offline, or with the hub unreachable, it fails within seconds and names the remedy.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createReadStream, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { UserError } from '../engines/engine.js';
+import type { FilePin } from './catalog-types.js';
+import { DownloadInterruptedError, HubUnreachableError, downloadFile } from './download-file.js';
+import { fileProgress } from './download-progress.js';
+import { rememberSha256, sha256FileRemembered } from './hash.js';
+import { hubCachedFile } from './hub-cache.js';
+import { hubUrl, proxyInUse } from './hub-http.js';
 
-export const HF_ENDPOINT = process.env.HF_ENDPOINT ?? 'https://huggingface.co';
+export { DownloadInterruptedError };
 
 export interface DownloadOptions {
   offline: boolean;
-  /** How long to wait for the hub to answer before calling it unreachable. */
-  probeTimeoutMs?: number;
   onProgress?: (message: string) => void;
+  /** A terminal to redraw the per-file progress line on; none in CI logs and pipes. */
+  liveStream?: NodeJS.WriteStream;
+  signal?: AbortSignal;
+  /** No body bytes for this long aborts the attempt (then it resumes). Default: VLMBENCH_STALL_TIMEOUT seconds, else 30 s. */
+  stallTimeoutMs?: number;
+  retries?: number;
+  backoffMs?: number;
 }
 
-export function hubUrl(repo: string, revision: string, file: string): string {
-  return `${HF_ENDPOINT}/${repo}/resolve/${revision}/${file}`;
+export interface VerifiedFile {
+  file: string;
+  path: string;
+  sha256: string;
+  bytes: number;
+  /** The catalog pinned this file and it matched. False: no pin, so it is unverified. */
+  pinned: boolean;
+  from: 'cache' | 'hf-cache' | 'download';
+  verifiedAt: string;
 }
 
-function offlineError(what: string, cause: string, remedyDir: string): UserError {
-  return new UserError(
-    `${what} is not in the cache and the Hugging Face hub cannot be reached (${cause}) — connect to the internet and re-run, or copy the files into ${remedyDir}, or use the offline models: --models tiny`,
-  );
+const RECORD = '.vlmbench-verified.json';
+
+function stallTimeoutMs(options: DownloadOptions): number {
+  if (options.stallTimeoutMs !== undefined) return options.stallTimeoutMs;
+  const seconds = Number(process.env.VLMBENCH_STALL_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 30_000;
 }
 
-/** Fetches with an overall deadline for the response headers, so an unreachable hub fails fast. */
-async function fetchWithDeadline(url: string, ms: number, init: RequestInit = {}): Promise<Response> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${Math.round(ms / 1000)} s`)), ms);
+function readRecord(dir: string): Record<string, VerifiedFile> {
   try {
-    return await fetch(url, { ...init, signal: controller.signal, redirect: 'follow' });
-  } finally {
-    clearTimeout(timer);
+    return JSON.parse(readFileSync(join(dir, RECORD), 'utf8')) as Record<string, VerifiedFile>;
+  } catch {
+    return {};
   }
 }
 
-function describeFetchError(error: unknown): string {
-  const err = error as Error & { cause?: { code?: string; message?: string } };
-  return err.cause?.code ?? err.cause?.message ?? err.message ?? String(error);
+function writeRecord(dir: string, record: Record<string, VerifiedFile>): void {
+  mkdirSync(dir, { recursive: true });
+  const staging = join(dir, `${RECORD}.tmp-${process.pid}`);
+  writeFileSync(staging, `${JSON.stringify(record, null, 2)}\n`);
+  renameSync(staging, join(dir, RECORD));
+}
+
+function offlineError(what: string, cause: string, remedyDir: string): UserError {
+  const proxy = proxyInUse();
+  return new UserError(
+    `${what} is not in the cache and the Hugging Face hub cannot be reached (${cause}${proxy ? `, through ${proxy}` : ''}) — connect to the internet${proxy ? ' or fix the proxy' : ''} and re-run, or copy the files into ${remedyDir}, or use the offline models: --models tiny`,
+  );
+}
+
+async function gitBlobSha1(path: string): Promise<string> {
+  const hash = createHash('sha1').update(`blob ${statSync(path).size}\0`);
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** A hub-cache snapshot file is trusted when it matches its pin, or else the hub hash its blob is named after. */
+async function usableFromHubCache(path: string, pin: FilePin | undefined): Promise<{ sha256: string } | null> {
+  const sha256 = await sha256FileRemembered(path);
+  if (pin) return sha256 === pin.sha256 ? { sha256 } : null;
+  const blob = basename(realpathSync(path));
+  if (/^[0-9a-f]{64}$/.test(blob)) return sha256 === blob ? { sha256 } : null;
+  if (/^[0-9a-f]{40}$/.test(blob)) return (await gitBlobSha1(path)) === blob ? { sha256 } : null;
+  return null;
 }
 
 /**
- * Ensures every file of a pinned repo revision is in `targetDir`. Files already present are kept
- * (their hashes are recorded by the caller). Returns the sha256 of each downloaded file.
+ * Ensures each of `files` is in `targetDir`, verified; returns what was verified and how. A
+ * pinned file that does not match is refused (deleted, with a one-line error naming both hashes).
  */
-export async function downloadRepoFiles(
+export async function ensureRepoFiles(
   repo: string,
   revision: string,
   files: string[],
   targetDir: string,
+  pins: Record<string, FilePin>,
   options: DownloadOptions,
-  pinned: Record<string, string> = {},
-): Promise<Record<string, string>> {
-  const missing = files.filter((file) => !existsSync(join(targetDir, file)));
-  if (missing.length === 0) return {};
-  const what = `${repo}@${revision} (${missing.length} file${missing.length > 1 ? 's' : ''})`;
-  if (options.offline) throw offlineError(what, '--offline was given', targetDir);
-  try {
-    const probe = await fetchWithDeadline(hubUrl(repo, revision, missing[0] as string), options.probeTimeoutMs ?? 5000, { method: 'HEAD' });
-    if (probe.status === 404) throw new UserError(`${repo}@${revision}: ${missing[0]} does not exist on the hub — the catalog entry is wrong; report it`);
-    if (!probe.ok) throw new Error(`HTTP ${probe.status}`);
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw offlineError(what, describeFetchError(error), targetDir);
-  }
-  const hashes: Record<string, string> = {};
-  for (const [index, file] of missing.entries()) {
-    const destination = join(targetDir, file);
-    mkdirSync(dirname(destination), { recursive: true });
-    const temporary = `${destination}.partial`;
-    const response = await fetchWithDeadline(hubUrl(repo, revision, file), 30_000);
-    if (!response.ok || !response.body) throw new UserError(`download of ${repo}/${file} failed: HTTP ${response.status} — retry later`);
-    // The hub's ETag of an LFS file is its sha256; small git files have a git-sha1 ETag, which we do not check.
-    const expected = pinned[file] ?? (response.headers.get('x-linked-etag') ?? response.headers.get('etag') ?? '').replace(/"/g, '').replace(/^W\//, '');
-    const total = Number(response.headers.get('content-length') ?? 0);
-    const hash = createHash('sha256');
-    const out = createWriteStream(temporary);
-    let received = 0;
-    let lastReport = 0;
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        hash.update(chunk);
-        received += chunk.length;
-        if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-        if (Date.now() - lastReport > 1000) {
-          lastReport = Date.now();
-          const percent = total ? ` ${((received / total) * 100).toFixed(0)}%` : '';
-          options.onProgress?.(`downloading ${file} [${index + 1}/${missing.length}]${percent} (${(received / 1e6).toFixed(1)} MB)`);
-        }
+): Promise<VerifiedFile[]> {
+  const record = readRecord(targetDir);
+  const out: VerifiedFile[] = [];
+  const missing: string[] = [];
+  const now = () => new Date().toISOString();
+  for (const file of files) {
+    const path = join(targetDir, file);
+    const pin = pins[file];
+    if (existsSync(path)) {
+      const sha256 = await sha256FileRemembered(path);
+      const known = pin?.sha256 ?? record[file]?.sha256;
+      if (!known || sha256 === known) {
+        out.push({ file, path, sha256, bytes: statSync(path).size, pinned: Boolean(pin), from: record[file]?.from ?? 'cache', verifiedAt: record[file]?.verifiedAt ?? now() });
+        continue;
       }
-      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-    } catch (error) {
-      out.destroy();
-      rmSync(temporary, { force: true });
-      throw new UserError(`download of ${repo}/${file} was interrupted (${describeFetchError(error)}) — re-run to resume from the files already complete`);
+      options.onProgress?.(`${file}: the cached copy has sha256 ${sha256.slice(0, 12)}…, not ${known.slice(0, 12)}…; fetching it again`);
+      rmSync(path, { force: true });
     }
-    const digest = hash.digest('hex');
-    if (/^[0-9a-f]{64}$/.test(expected) && expected !== digest) {
-      rmSync(temporary, { force: true });
-      throw new UserError(`download of ${repo}/${file} is corrupt: sha256 ${digest} but the hub says ${expected} — re-run the download`);
+    const shared = hubCachedFile(repo, revision, file);
+    const usable = shared ? await usableFromHubCache(shared, pin) : null;
+    if (shared && usable) {
+      mkdirSync(dirname(path), { recursive: true });
+      rmSync(path, { force: true }); // a dangling link to a copy that has since gone
+      symlinkSync(shared, path);
+      out.push({ file, path, sha256: usable.sha256, bytes: statSync(path).size, pinned: Boolean(pin), from: 'hf-cache', verifiedAt: now() });
+      options.onProgress?.(`${file}: reusing the verified copy in the Hugging Face cache (${shared})`);
+      continue;
     }
-    renameSync(temporary, destination);
-    hashes[file] = digest;
-    options.onProgress?.(`downloaded ${file} (${(received / 1e6).toFixed(1)} MB, sha256 ${digest.slice(0, 12)}…)`);
+    missing.push(file);
   }
-  return hashes;
+  if (missing.length > 0) {
+    const what = `${repo}@${revision} (${missing.length} file${missing.length > 1 ? 's' : ''})`;
+    if (options.offline) throw offlineError(what, '--offline was given', targetDir);
+    for (const [index, file] of missing.entries()) {
+      const path = join(targetDir, file);
+      const label = `${file} [${index + 1}/${missing.length}]`;
+      const partialBytes = existsSync(`${path}.partial`) ? statSync(`${path}.partial`).size : 0;
+      options.onProgress?.(`downloading ${label} from ${repo}${partialBytes > 0 ? ` (resuming after ${(partialBytes / 1e6).toFixed(1)} MB)` : ''}`);
+      const progress = fileProgress(label, partialBytes, options.liveStream);
+      const started = Date.now();
+      let result: Awaited<ReturnType<typeof downloadFile>>;
+      try {
+        result = await downloadFile(hubUrl(repo, revision, file), path, `${repo}/${file}`, pins[file], {
+          signal: options.signal,
+          stallTimeoutMs: stallTimeoutMs(options),
+          headersTimeoutMs: stallTimeoutMs(options),
+          retries: options.retries ?? 5,
+          backoffMs: options.backoffMs ?? 1000,
+          onBytes: (received, total) => progress.onBytes(received, total),
+        });
+      } catch (error) {
+        if (error instanceof HubUnreachableError) throw offlineError(what, error.code, targetDir);
+        throw error;
+      } finally {
+        progress.end();
+      }
+      const seconds = (Date.now() - started) / 1000;
+      const fresh = result.bytes - result.resumedFrom;
+      options.onProgress?.(
+        `downloaded ${file} (${(result.bytes / 1e6).toFixed(1)} MB${result.resumedFrom > 0 ? `, resumed after ${(result.resumedFrom / 1e6).toFixed(1)} MB` : ''}, ${(fresh / 1e6 / Math.max(seconds, 0.001)).toFixed(1)} MB/s, sha256 ${result.sha256.slice(0, 12)}… ${result.pinned ? 'matches the pin' : 'unpinned: unverified'})`,
+      );
+      rememberSha256(path, result.sha256);
+      const verified: VerifiedFile = { file, path, sha256: result.sha256, bytes: result.bytes, pinned: result.pinned, from: 'download', verifiedAt: now() };
+      record[file] = verified;
+      writeRecord(targetDir, record);
+      out.push(verified);
+    }
+  }
+  for (const entry of out) record[entry.file] = entry;
+  writeRecord(targetDir, record);
+  return files.map((file) => out.find((entry) => entry.file === file) as VerifiedFile);
 }

@@ -40,6 +40,14 @@ export async function sha256FileRemembered(path: string): Promise<string> {
   const remembered = readMemo()[absolute];
   if (remembered && remembered.size === stat.size && remembered.mtimeMs === stat.mtimeMs && remembered.ino === stat.ino) return remembered.sha256;
   const sha256 = await sha256File(absolute);
+  rememberSha256(absolute, sha256);
+  return sha256;
+}
+
+/** Records a hash computed elsewhere (a download hashes every byte as it arrives), so the file is not read again. */
+export function rememberSha256(path: string, sha256: string): void {
+  const absolute = resolve(path);
+  const stat = statSync(absolute);
   const memo = readMemo();
   // Entries for files that are gone (a deleted model, a test's scratch copy) would only pile up.
   for (const remembered of Object.keys(memo)) if (!existsSync(remembered)) delete memo[remembered];
@@ -52,7 +60,6 @@ export async function sha256FileRemembered(path: string): Promise<string> {
   } catch {
     // A cache that cannot be written only means hashing again next time.
   }
-  return sha256;
 }
 
 /** Every regular file under a directory, relative paths sorted, so hashes list stably. */

@@ -5,6 +5,7 @@
  */
 import { escapeHtml as e } from './escape.js';
 import { TASK_LABELS, WEIGHTS_LABELS, type ReportModel } from './model.js';
+import { UNVERIFIED_BANNER, unverifiedModelLabels } from '../results/real-weights.js';
 
 export const EMBED_ROOT_CLASS = 'vlmbench-embed';
 
@@ -31,6 +32,7 @@ export function renderEmbed(model: ReportModel, reportHref = 'report.html'): str
   const banners: string[] = [];
   if (model.synthetic.tiny.length) banners.push(`Synthetic tiny random weights (${model.synthetic.tiny.join(', ')}): timings prove the plumbing only; quality figures mean nothing; no verdict is judged on them.`);
   if (model.synthetic.shape.length) banners.push(`Shape-faithful random weights (${model.synthetic.shape.join(', ')}): speed and memory are real-scale; quality is meaningless.`);
+  if (unverifiedModelLabels(model.runs.flatMap((run) => run.results.models)).length) banners.push(UNVERIFIED_BANNER);
   const rows = model.verdicts
     .map(
       (v) =>

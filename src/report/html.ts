@@ -34,6 +34,7 @@ import { phaseBars, phasesChart } from './charts/phases.js';
 import { COMPUTE_BOUND_SHARE, decodeRoofline } from './roofline.js';
 import { crossDeviceChart } from './charts/cross-device.js';
 import { colorFor, markerFor, marker } from './charts/svg.js';
+import { UNVERIFIED_BANNER, unverifiedModelLabels } from '../results/real-weights.js';
 
 // ---------------------------------------------------------------------------------------
 // Thumbnails
@@ -116,6 +117,8 @@ function banners(model: ReportModel): string {
       `<div class="banner banner-synthetic" role="alert"><strong>Shape-faithful random weights: speed and memory are real-scale; quality is meaningless.</strong> Quality columns are left out for: ${e(model.synthetic.shape.join(', '))}.</div>`,
     );
   }
+  const unverified = unverifiedModelLabels(model.runs.flatMap((run) => run.results.models));
+  if (unverified.length) parts.push(`<div class="banner banner-synthetic" role="alert"><strong>${e(UNVERIFIED_BANNER)}</strong> Models: ${e(unverified.join(', '))}.</div>`);
   if (model.incompleteRuns.length) {
     parts.push(`<div class="banner banner-warn" role="alert"><strong>Partial run${model.incompleteRuns.length > 1 ? 's' : ''}:</strong> ${e(model.incompleteRuns.join(', '))} did not finish every planned cell.</div>`);
   }

@@ -6,6 +6,7 @@ import { networkMarkdown, networkView } from './network.js';
 import { escapeMarkdownCell as cell, escapeMarkdownText as text, markdownCodeBlock, markdownCodeSpan } from './escape.js';
 import { textExcerpt } from '../results/text-cap.js';
 import { TASK_LABELS, WEIGHTS_LABELS, formatBytes, formatMs, formatNumber, metricHeading, metricLabel, showsQuality, type ReportModel, type TaskView, type VariantTaskFigures } from './model.js';
+import { UNVERIFIED_BANNER, unverifiedModelLabels } from '../results/real-weights.js';
 
 function mdTable(headers: string[], rows: string[][]): string {
   return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -58,6 +59,8 @@ function bannerLines(model: ReportModel): string[] {
       `> [!WARNING]\n> **Shape-faithful random weights: speed and memory are real-scale; quality is meaningless.** Quality columns are left out for: ${text(model.synthetic.shape.join(', '))}.`,
     );
   }
+  const unverified = unverifiedModelLabels(model.runs.flatMap((run) => run.results.models));
+  if (unverified.length) lines.push(`> [!CAUTION]\n> **${UNVERIFIED_BANNER}** Models: ${text(unverified.join(', '))}.`);
   if (model.incompleteRuns.length) lines.push(`> [!CAUTION]\n> Partial run(s): ${text(model.incompleteRuns.join(', '))} did not finish every planned cell.`);
   if (model.engines.length === 1) lines.push(`> [!NOTE]\n> Only one engine (${text(model.engines[0])}) is in these results: there is nothing to compare it against.`);
   return lines;

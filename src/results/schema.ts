@@ -295,7 +295,29 @@ export const EnvironmentSchema = z.object({
 });
 export type Environment = z.infer<typeof EnvironmentSchema>;
 
-export const ModelFileSchema = z.object({ role: z.string(), path: z.string(), bytes: z.number().int().nonnegative(), sha256: z.string() });
+export const ModelFileSchema = z.object({
+  role: z.string(),
+  path: z.string(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string(),
+  /** True when the catalog pins this file and its bytes matched; false when the catalog has no pin for it. */
+  pinned: z.boolean().optional(),
+});
+
+/**
+ * Whether a real model's files are the checkpoint the catalog names: every file matched its pin,
+ * and the dimensions read from the loaded files match the catalog's. Absent for generated models.
+ */
+export const ModelVerificationSchema = z.object({
+  status: z.enum(['verified', 'unverified']),
+  /** Why it is unverified (empty when verified). */
+  problems: z.array(z.string()),
+  /** Parameters counted from the loaded files (config dimensions or GGUF tensors), not from the catalog. */
+  parametersFromFiles: z.number().optional(),
+  /** Dimensions read from the loaded files. */
+  dimensions: z.record(z.string(), z.number()).optional(),
+});
+export type ModelVerification = z.infer<typeof ModelVerificationSchema>;
 
 export const ModelRecordSchema = z.object({
   id: z.string(),
@@ -307,6 +329,9 @@ export const ModelRecordSchema = z.object({
   files: z.array(ModelFileSchema),
   /** Parameter count where known from the config. */
   parameters: z.number().optional(),
+  verification: ModelVerificationSchema.optional(),
+  /** A test-only catalog entry (VLMBENCH_TEST_CATALOG): never a real checkpoint. */
+  testOnly: z.boolean().optional(),
 });
 export type ModelRecord = z.infer<typeof ModelRecordSchema>;
 

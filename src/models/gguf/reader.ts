@@ -61,6 +61,17 @@ class Cursor {
 
 /** The header key-values of a GGUF v2/v3 file. */
 export function readGgufMetadata(path: string, maxBytes = 16 * 1024 * 1024): Map<string, GgufMetadataValue> {
+  return readGgufHeader(path, maxBytes).metadata;
+}
+
+export interface GgufTensorInfo {
+  name: string;
+  /** ggml order: the PyTorch shape reversed. */
+  dims: number[];
+}
+
+/** Key-values and tensor infos (names and shapes, not data) of a GGUF v2/v3 file. */
+export function readGgufHeader(path: string, maxBytes = 16 * 1024 * 1024, withTensors = false): { metadata: Map<string, GgufMetadataValue>; tensors: GgufTensorInfo[] } {
   const fd = openSync(path, 'r');
   let buffer: Buffer;
   try {
@@ -75,9 +86,9 @@ export function readGgufMetadata(path: string, maxBytes = 16 * 1024 * 1024): Map
   cursor.offset = 4;
   const version = cursor.u32();
   if (version < 2) throw new Error(`${path}: GGUF version ${version} is not supported`);
-  cursor.u64(); // tensor count
+  const tensorCount = Number(cursor.u64());
   const kvCount = Number(cursor.u64());
-  const out = new Map<string, GgufMetadataValue>();
+  const metadata = new Map<string, GgufMetadataValue>();
   for (let i = 0; i < kvCount; i++) {
     const key = cursor.string();
     const type = cursor.u32();
@@ -86,10 +97,22 @@ export function readGgufMetadata(path: string, maxBytes = 16 * 1024 * 1024): Map
       const length = Number(cursor.u64());
       const values: (number | bigint | boolean | string)[] = [];
       for (let j = 0; j < length; j++) values.push(cursor.scalar(elementType));
-      out.set(key, values);
+      metadata.set(key, values);
     } else {
-      out.set(key, cursor.scalar(type));
+      metadata.set(key, cursor.scalar(type));
     }
   }
-  return out;
+  const tensors: GgufTensorInfo[] = [];
+  if (withTensors) {
+    for (let i = 0; i < tensorCount; i++) {
+      const name = cursor.string();
+      const rank = cursor.u32();
+      const dims: number[] = [];
+      for (let d = 0; d < rank; d++) dims.push(Number(cursor.u64()));
+      cursor.u32(); // ggml type
+      cursor.u64(); // data offset
+      tensors.push({ name, dims });
+    }
+  }
+  return { metadata, tensors };
 }
