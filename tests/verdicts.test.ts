@@ -136,3 +136,18 @@ describe('the noise band setting', () => {
     expect(wide.sentence).toMatch(/within the ±15% noise band/);
   });
 });
+
+describe('unverified model files', () => {
+  it('are labelled in every verdict and never get a quality verdict', () => {
+    const results = structuredClone(makeResults({ ocrFixtures: 10 }));
+    for (const model of results.models) if (model.engine === 'qvac') model.verification = { status: 'unverified', problems: ['no pin for model.gguf'] };
+    const model = buildReportModel([ResultsSchema.parse(results)]);
+    const speed = model.verdicts.find((v) => v.task === 'ocr' && v.aspect === 'speed')!;
+    expect(speed.weights).toBe('unverified');
+    expect(speed.sentence).toMatch(/\[unverified model files\]/);
+    const quality = model.verdicts.find((v) => v.task === 'ocr' && v.aspect === 'quality')!;
+    expect(quality.outcome).toBe('not-judged');
+    expect(quality.short).toBe('not judged: unverified model files');
+    expect(quality.sentence).toMatch(/not shown to be the real checkpoint/);
+  });
+});

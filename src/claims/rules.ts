@@ -468,7 +468,7 @@ function firstResultRule(rule: RuleOf<'first-result'>, cells: CellInRun[], resul
   });
   if (runs.length === 0) return notMeasured(`the run recorded no footprint for ${rule.engine}`, measureWith);
   const coldReal = runs.flatMap(({ run, footprint }) => {
-    const realModels = new Set(run.models.filter((model) => model.engine === rule.engine && model.synthetic === false).map((model) => model.id));
+    const realModels = new Set(run.models.filter((model) => model.engine === rule.engine && isRealCheckpoint(model)).map((model) => model.id));
     const installMs = readFootprint(run)?.installMs;
     return footprint.coldStart
       .filter((entry) => entry.cacheCold === true && realModels.has(entry.model))

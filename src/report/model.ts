@@ -13,7 +13,7 @@ import { buildFairness } from './model/fairness.js';
 import { buildGallery } from './model/gallery.js';
 import { buildTaskView } from './model/task-view.js';
 import type { BuildOptions, FailureRow, ReportModel, RunView, TaskView, Variant } from './model/types.js';
-import { assignShortLabels, deviceLabelOf, syntheticOf, variantId } from './model/variants.js';
+import { assignShortLabels, deviceLabelOf, syntheticOf, unverifiedOf, variantId } from './model/variants.js';
 
 export * from './model/types.js';
 export { parseResultsForReport } from './model/parse.js';
@@ -40,6 +40,7 @@ export function buildReportModel(resultsList: Results[], options: BuildOptions =
         label: '',
         fullLabel: `${engine} · ${model} ${quant}${target !== 'cpu' ? ` · ${target}` : ''}`,
         synthetic: syntheticOf(run.results, cell.key),
+        ...(unverifiedOf(run.results, cell.key) ? { unverified: true } : {}),
         index: variants.size,
       });
     }

@@ -33,7 +33,7 @@ export const SummaryVerdictSchema = z.object({
   n: z.number().int().nonnegative(),
   fixtures: z.array(z.string()),
   /** What the weights behind the verdict are: `tiny` verdicts are never judged, `shape` ones are labelled. */
-  weights: z.enum(['real', 'shape', 'tiny']),
+  weights: z.enum(['real', 'unverified', 'shape', 'tiny']),
   /** The noise band in force: relative for ratio aspects (0.05 = ±5%), absolute metric points for quality. */
   band: FiniteNumber.optional(),
   /** The replication unit (`process` with run --processes ≥ 2, else `fixture`) and how many. */

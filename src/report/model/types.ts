@@ -8,7 +8,7 @@ export type Synthetic = false | 'tiny' | 'shape';
 /** speed: end-to-end latency; ttft: time to first token; decode: tokens/s after the first; memory: per-run peak (host + worker). */
 export type Aspect = 'speed' | 'ttft' | 'decode' | 'memory' | 'quality';
 /** What the weights behind a figure are: the real checkpoint, random weights of the real shape, or tiny random weights. */
-export type Weights = 'real' | 'shape' | 'tiny';
+export type Weights = 'real' | 'unverified' | 'shape' | 'tiny';
 export type VerdictOutcome = 'winner' | 'no-difference' | 'insufficient' | 'not-judged' | 'single-engine';
 
 /** One engine × model × quant × target: the thing a verdict compares. */
@@ -23,6 +23,8 @@ export interface Variant {
   /** Engine, model, quantisation and (if not cpu) target. */
   fullLabel: string;
   synthetic: Synthetic;
+  /** Real-checkpoint files that were not shown to be the checkpoint (run with --allow-unverified). */
+  unverified?: boolean;
   /** Stable index across the whole report: picks colour and marker shape. */
   index: number;
 }

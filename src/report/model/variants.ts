@@ -32,17 +32,24 @@ export function assignShortLabels(variants: Variant[]): void {
 }
 
 
-export function weightsOf(synthetic: Synthetic): Weights {
-  return synthetic === false ? 'real' : synthetic;
+export function weightsOf(synthetic: Synthetic, unverified = false): Weights {
+  return synthetic === false ? (unverified ? 'unverified' : 'real') : synthetic;
 }
 
 /** The least real of several: a comparison is only as real as its least real side. */
 export function weakestWeights(list: Weights[]): Weights {
-  return list.includes('tiny') ? 'tiny' : list.includes('shape') ? 'shape' : 'real';
+  return list.includes('tiny') ? 'tiny' : list.includes('shape') ? 'shape' : list.includes('unverified') ? 'unverified' : 'real';
+}
+
+/** True when the run recorded the model's files as not shown to be the real checkpoint. */
+export function unverifiedOf(results: Results, key: Pick<CellKey, 'engine' | 'model' | 'quant'>): boolean {
+  const model = results.models.find((m) => m.id === key.model && m.engine === key.engine && m.quant === key.quant);
+  return model?.verification?.status === 'unverified';
 }
 
 export const WEIGHTS_LABELS: Record<Weights, string> = {
   real: 'real weights',
+  unverified: 'unverified model files',
   shape: 'shape-faithful random weights',
   tiny: 'tiny synthetic weights',
 };

@@ -38,12 +38,12 @@ export const ASPECT_NOUNS: Record<Aspect, string> = {
 
 /** The tag a sentence carries when its weights are not the real checkpoint. */
 export function weightsTag(weights: Weights): string {
-  return weights === 'shape' ? ' [shape-faithful random weights]' : weights === 'tiny' ? ' [tiny synthetic weights]' : '';
+  return weights === 'shape' ? ' [shape-faithful random weights]' : weights === 'tiny' ? ' [tiny synthetic weights]' : weights === 'unverified' ? ' [unverified model files]' : '';
 }
 
 /** A few words for tables. */
 export function shortVerdict(v: Verdict): string {
-  const tag = v.weights === 'shape' ? ' (shape weights)' : '';
+  const tag = v.weights === 'shape' ? ' (shape weights)' : v.weights === 'unverified' ? ' (unverified files)' : '';
   switch (v.outcome) {
     case 'winner': {
       const r = v.ratio !== undefined ? ratioWords(v.ratio) : '';
@@ -61,11 +61,17 @@ export function shortVerdict(v: Verdict): string {
     case 'insufficient':
       return `not enough evidence${tag}`;
     case 'not-judged':
-      return v.weights === 'tiny' ? 'not judged: tiny synthetic weights' : v.weights === 'shape' ? 'not judged: shape-faithful weights' : 'not judged';
+      return v.weights === 'real' ? 'not judged' : `not judged: ${WEIGHTS_NOT_JUDGED[v.weights]}`;
     case 'single-engine':
       return 'nothing to compare';
   }
 }
+
+const WEIGHTS_NOT_JUDGED: Record<Exclude<Weights, 'real'>, string> = {
+  tiny: 'tiny synthetic weights',
+  shape: 'shape-faithful weights',
+  unverified: 'unverified model files',
+};
 
 export interface VerdictContext {
   runId: string;

@@ -41,10 +41,12 @@ function caveatsFor(fairness: FairnessView | undefined, a: VariantTaskFigures, b
 }
 
 function notJudged(ctx: VerdictContext, aspect: Aspect, a: VariantTaskFigures, b: VariantTaskFigures, weights: Weights, caveats: string[], why: string): Verdict {
-  const models = [...new Set([a, b].filter((f) => weightsOf(f.variant.synthetic) !== 'real').map((f) => f.variant.model))].join(', ');
+  const models = [...new Set([a, b].filter((f) => weightsOf(f.variant.synthetic, f.variant.unverified) !== 'real').map((f) => f.variant.model))].join(', ');
   const sentence =
     aspect === 'quality'
-      ? `Quality not judged between ${a.variant.label} and ${b.variant.label}: ${why} (${models}) have random weights, so quality figures mean nothing.`
+      ? weights === 'unverified'
+        ? `Quality not judged between ${a.variant.label} and ${b.variant.label}: ${why} (${models}) are not shown to be the real checkpoint, so their quality is not SmolVLM2's.`
+        : `Quality not judged between ${a.variant.label} and ${b.variant.label}: ${why} (${models}) have random weights, so quality figures mean nothing.`
       : `${aspect === 'speed' ? 'Speed' : aspect === 'memory' ? 'Memory' : aspect === 'ttft' ? 'Time to first token' : 'Decode rate'} not judged between ${a.variant.label} and ${b.variant.label}: ${why} (${models}); the figures are shown, but tiny random models say nothing about SmolVLM2's real ${aspect === 'memory' ? 'memory' : 'speed'}.`;
   return {
     runId: ctx.runId,
@@ -137,7 +139,7 @@ function qualityVerdict(ctx: VerdictContext, a: VariantTaskFigures, b: VariantTa
 }
 
 function pairVerdicts(ctx: VerdictContext, a: VariantTaskFigures, b: VariantTaskFigures, headline: string | null, fairness: FairnessView | undefined): Verdict[] {
-  const weights = weakestWeights([weightsOf(a.variant.synthetic), weightsOf(b.variant.synthetic)]);
+  const weights = weakestWeights([weightsOf(a.variant.synthetic, a.variant.unverified), weightsOf(b.variant.synthetic, b.variant.unverified)]);
   const caveats = caveatsFor(fairness, a, b);
   const ratioAspects = (Object.keys(RATIO_ASPECTS) as RatioAspect[]).filter(
     (aspect) => aspect === 'speed' || aspect === 'memory' || (hasFigure(aspect, a.cells) && hasFigure(aspect, b.cells)),
@@ -155,7 +157,7 @@ function singleEngineVerdicts(ctx: VerdictContext, allFigures: VariantTaskFigure
   const engines = [...new Set(figures.map((f) => f.variant.engine))];
   const ran = engines.length === 0 ? 'No engine produced results' : `Only one engine (${engines.join(', ')}) produced results`;
   const what = withoutResults.length ? `${ran}; ${withoutResults.join(', ')} failed or was unavailable on every fixture` : ran;
-  const weights = weakestWeights(allFigures.map((f) => weightsOf(f.variant.synthetic)));
+  const weights = weakestWeights(allFigures.map((f) => weightsOf(f.variant.synthetic, f.variant.unverified)));
   return (['speed', 'quality', 'memory'] as const).map((aspect) => ({
     runId: ctx.runId,
     deviceLabel: ctx.deviceLabel,
