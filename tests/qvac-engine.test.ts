@@ -53,6 +53,7 @@ function runRequest(task: 'caption' | 'ocr', maxNewTokens: number, image = image
     fixtureId: `fixture-${task}`,
     task,
     imagePath: image,
+    imageSize: { width: 96, height: 24 },
     prompt: TASK_PROMPTS[task],
     decoding: { greedy: true, temperature: 0, seed: 42, maxNewTokens },
   };
@@ -107,7 +108,9 @@ describe('qvac engine', () => {
       // 96×24 at preproc 2048 → 2048×512, a 4×1 grid of 512 px slices plus the overview; (512/32/4)^2 = 16 tokens each.
       expect(output.frames).toBe(5);
       expect(output.imageTokens).toBe(80);
-      expect(output.phases?.estimated).toEqual(['frames', 'imageTokens']);
+      // Read from llama.cpp's own log on the worker's stderr, not estimated.
+      expect(output.image).toMatchObject({ budget: 'native', source: 'measured', grid: { columns: 4, rows: 1 }, overview: true, frameSizes: [{ width: 512, height: 512, count: 5 }], tokensPerFrame: 16 });
+      expect(output.phases?.estimated).toBeUndefined();
       expect(output.engineStats?.backendDevice).toBe('cpu');
       expect(typeof output.engineStats?.timeToFirstToken).toBe('number');
       outputs.push(output.text);

@@ -9,7 +9,7 @@ import { optionsFromSettings, Orchestrator, type RunOptions } from '../run/orche
 import { createProgress } from '../run/progress.js';
 import { DEFAULT_MAX_NEW_TOKENS } from '../tasks.js';
 import { loadProfile } from '../tune/profile.js';
-import { enginePairs, list, noiseBand, parseEngines, parseTargets, parseTasks, positiveInt, seconds } from './options.js';
+import { enginePairs, imageBudget, list, noiseBand, parseEngines, parseTargets, parseTasks, positiveInt, seconds } from './options.js';
 
 export interface RunFlags {
   engines: string;
@@ -32,6 +32,7 @@ export interface RunFlags {
   offline?: boolean;
   networkAudit?: boolean;
   imageSplitting?: boolean;
+  imageBudget?: string;
   quant?: string;
   modelPath?: string;
   resultsDir: string;
@@ -100,7 +101,7 @@ export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
     cooldownMs: flags.cooldown !== undefined ? seconds('--cooldown', flags.cooldown) : undefined,
     offline: Boolean(flags.offline),
     networkAudit: Boolean(flags.networkAudit),
-    imageSplitting: Boolean(flags.imageSplitting),
+    imageBudget: imageBudget(flags),
     quant: flags.quant ? enginePairs('--quant', flags.quant) : undefined,
     localPaths: flags.modelPath ? parseModelPaths(flags.modelPath) : undefined,
     resultsRoot: resolve(flags.resultsDir),
@@ -133,6 +134,11 @@ function profileOptions(flags: RunFlags): Partial<RunOptions> {
 function resumeOptions(flags: RunFlags, command: string): RunOptions {
   const resultsRoot = resolve(flags.resultsDir);
   const journal = readJournal(join(resultsRoot, flags.resume as string, 'journal.jsonl'));
+  const settings = journal.header.run.settings;
+  if (settings.imageBudget === undefined) {
+    // Its transformers.js cells kept one squashed frame (or split per --image-splitting); no budget reproduces that.
+    throw new UserError(`run ${flags.resume} was recorded before --image-budget existed; its remaining cells cannot be measured the same way — start a new run`);
+  }
   return {
     ...runOptionsFrom(flags, command),
     ...optionsFromSettings(journal.header.run.settings),
