@@ -6,7 +6,7 @@ import { TOOL_VERSION } from './measure/environment.js';
 import { buildFixturesCommand, listFixturesCommand, listPacksCommand, pullFixturesCommand, verifyFixturesCommand } from './commands/fixtures.js';
 import { listModels, makeTinyCommand, pullModelCommand } from './commands/models.js';
 import { compareCommand, exportCommand, reportCommand } from './commands/report.js';
-import { runCommand, type RunFlags } from './commands/run.js';
+import { QUICKSTART_IMAGE_BUDGET, runCommand, type RunFlags } from './commands/run.js';
 import { DEFAULT_HOST_WARMUP } from './run/orchestrator.js';
 import { envCommand } from './commands/env.js';
 import { deviceSessionCommand, type DeviceFlags } from './commands/device.js';
@@ -75,12 +75,12 @@ addRunOptions(program.command('run').description('run the benchmark and write re
   action((flags: RunFlags) => runCommand(flags, ['vlmbench', ...process.argv.slice(2)].join(' '))),
 );
 
-addRunOptions(program.command('quickstart').description('the offline quick start: tiny generated models, both runtimes, built-in fixtures, results and report'), {
+addRunOptions(program.command('quickstart').description('the offline quick start: tiny generated models, both runtimes, built-in fixtures, one frame per image (--image-budget single unless given), results and report'), {
   engines: 'transformersjs,qvac',
   models: 'tiny',
   runs: '3',
   warmup: '1',
-}).action(action((flags: RunFlags) => runCommand(flags, ['vlmbench', ...process.argv.slice(2)].join(' '))));
+}).action(action((flags: RunFlags) => runCommand({ ...flags, defaultImageBudget: QUICKSTART_IMAGE_BUDGET }, ['vlmbench', ...process.argv.slice(2)].join(' '))));
 
 addRunOptions(program.command('device-session').description('serve fixtures and settings to a native device runner and collect its cells (docs/device-runner-protocol.md)'), {
   engines: 'transformersjs',

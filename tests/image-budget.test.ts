@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { imageBudget } from '../src/commands/options.js';
+import { QUICKSTART_IMAGE_BUDGET } from '../src/commands/run.js';
 import { UserError } from '../src/engines/engine.js';
 import { budgetOfSettings, describeFrameSizes, describeGrid } from '../src/engines/image-budget.js';
 import { imageSeenEstimate, imageSeenFromLog, parseMtmdImageLog } from '../src/engines/qvac-frames.js';
@@ -158,6 +159,13 @@ describe('the flag and the recorded setting', () => {
     expect(warnings).toEqual([expect.stringMatching(/--image-splitting is deprecated: it is --image-budget native/)]);
     expect(() => imageBudget({ imageBudget: 'many' })).toThrow(UserError);
     expect(() => imageBudget({ imageBudget: 'single', imageSplitting: true })).toThrow(/contradicts/);
+  });
+
+  it("the quick start's default (single) gives way to an explicit budget or the alias", () => {
+    expect(QUICKSTART_IMAGE_BUDGET).toBe('single');
+    expect(imageBudget({ defaultImageBudget: QUICKSTART_IMAGE_BUDGET })).toBe('single');
+    expect(imageBudget({ defaultImageBudget: QUICKSTART_IMAGE_BUDGET, imageBudget: 'native' })).toBe('native');
+    expect(imageBudget({ defaultImageBudget: QUICKSTART_IMAGE_BUDGET, imageSplitting: true }, () => {})).toBe('native');
   });
 
   it('gives runs from before the budget a legacy name of their own', () => {

@@ -61,12 +61,15 @@ export function noiseBand(flag: string, value: string): number {
  * --image-budget, with the deprecated --image-splitting as an alias for `native` (the default
  * since the budget exists): asking for both with another budget is a contradiction, not a choice.
  */
-export function imageBudget(flags: { imageBudget?: string; imageSplitting?: boolean }, warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): ImageBudget {
+export function imageBudget(
+  flags: { imageBudget?: string; imageSplitting?: boolean; defaultImageBudget?: ImageBudget },
+  warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): ImageBudget {
   const chosen = flags.imageBudget === undefined ? undefined : oneOf('--image-budget', [flags.imageBudget], IMAGE_BUDGETS)[0];
   if (flags.imageSplitting) {
     if (chosen !== undefined && chosen !== 'native') throw new UserError(`--image-splitting means --image-budget native, which contradicts --image-budget ${chosen} — drop --image-splitting`);
     warn('vlmbench: --image-splitting is deprecated: it is --image-budget native, the default (each runtime tiles as it does for its users)');
     return 'native';
   }
-  return chosen ?? DEFAULT_IMAGE_BUDGET;
+  return chosen ?? flags.defaultImageBudget ?? DEFAULT_IMAGE_BUDGET;
 }

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError, type TargetId, type TaskId } from '../engines/engine.js';
+import type { ImageBudget } from '../engines/image-budget.js';
 import { BUILTIN_FIXTURES_DIR } from '../fixtures/manifest.js';
 import { defaultThreads } from '../measure/environment.js';
 import { readJournal } from '../run/journal.js';
@@ -33,6 +34,8 @@ export interface RunFlags {
   networkAudit?: boolean;
   imageSplitting?: boolean;
   imageBudget?: string;
+  /** Not a flag: the budget a command uses when --image-budget is not given (the quick start's is QUICKSTART_IMAGE_BUDGET). */
+  defaultImageBudget?: ImageBudget;
   quant?: string;
   modelPath?: string;
   resultsDir: string;
@@ -74,6 +77,14 @@ function parseMaxTokens(value: string | undefined, tasks: TaskId[]): Record<Task
   }
   return limits;
 }
+
+/**
+ * The quick start's image budget when none is given: one frame per image. It runs tiny random
+ * weights to show the plumbing, and under `native` SmolVLM2's tiling makes every built-in image
+ * 5 to 17 frames, which took the quick start from about 1.5 minutes to about 9 here (2-core VM,
+ * 2026-12-03); `--image-budget native` runs it as real checkpoints are run.
+ */
+export const QUICKSTART_IMAGE_BUDGET: ImageBudget = 'single';
 
 export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
   const tasks = parseTasks(flags.tasks);
