@@ -81,7 +81,7 @@ function parseMaxTokens(value: string | undefined, tasks: TaskId[]): Record<Task
 /**
  * The quick start's image budget when none is given: one frame per image. It runs tiny random
  * weights to show the plumbing, and under `native` SmolVLM2's tiling makes every built-in image
- * 5 to 17 frames, which took the quick start from about 1.5 minutes to about 9 here (2-core VM,
+ * 5 to 17 frames, which took the quick start from 1 min 43 s to 26 min 24 s here (shared 2-core VM, load average 3.4–4.7,
  * 2026-12-03); `--image-budget native` runs it as real checkpoints are run.
  */
 export const QUICKSTART_IMAGE_BUDGET: ImageBudget = 'single';
