@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ImageSeen } from '../src/engines/image-budget.js';
+import { renderHtml } from '../src/report/html.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { buildReportModel, type Verdict } from '../src/report/model.js';
 import { buildSummaryJson } from '../src/report/summary.js';
@@ -84,6 +85,9 @@ describe('the image budget in the report', () => {
     expect(odd.seen[1]?.note).toMatch(/not exact/);
     const markdown = renderMarkdown(model);
     expect(markdown).toContain('What each engine saw, per fixture');
+    const html = renderHtml(model);
+    expect(html).toContain('<h4>What each engine saw, per fixture</h4>');
+    expect(html).toContain('<strong class="differs">differ: frames, grid, image tokens</strong>');
     expect(markdown).toMatch(/\| ocr \| ocr-2 \| 320×200 \| 13 frames \(3×4 \+ global\) of 512×512, 832 tokens; [\d.]+ m?s per image, [\d.]+ m?s per frame \| 2 frames \(1×1 \+ global\) of 512×512, 128 tokens; .* — matched is not exact for this image \| differ: frames, grid, image tokens \|/);
   });
 
