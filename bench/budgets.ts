@@ -17,7 +17,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { runOptionsFrom } from '../src/commands/run.js';
+import { QUICKSTART_IMAGE_BUDGET, runOptionsFrom } from '../src/commands/run.js';
 import { REPO_ROOT } from '../src/measure/environment.js';
 import { DEFAULT_HOST_WARMUP, Orchestrator } from '../src/run/orchestrator.js';
 import { createProgress } from '../src/run/progress.js';
@@ -49,6 +49,7 @@ const quickstartFlags = (resultsDir: string) => ({
   timeout: '120',
   loadTimeout: '600',
   scheduling: 'interleaved',
+  defaultImageBudget: QUICKSTART_IMAGE_BUDGET,
   resultsDir,
   reportsDir: join(resultsDir, 'reports'),
   report: false,

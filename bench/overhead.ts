@@ -169,7 +169,7 @@ export async function measureOverhead(options: OverheadOptions): Promise<EngineO
     const variant = variantFor(entry, engine);
     if (!variant) throw new Error(`model ${options.model} has no ${engine} variant`);
     const { model } = await resolveVariant(entry, variant, { offline: true });
-    const loadRequest: LoadRequest = { model, target: 'cpu', threads: options.threads, timeoutMs: 600_000, options: { imageSplitting: false } };
+    const loadRequest: LoadRequest = { model, target: 'cpu', threads: options.threads, timeoutMs: 600_000, options: { imageBudget: 'native' } };
     const directLoad = engine === 'qvac' ? { type: 'load', gguf: model.files.gguf, mmproj: model.files.mmproj } : { type: 'load', dir: model.files.dir, dtype: model.quant, threads: options.threads };
     const request: RunRequest = { fixtureId: fixture.id, task: 'caption', imagePath: fixture.imagePath, prompt: TASK_PROMPTS.caption, decoding: decodingFor('caption', options.maxNewTokens) };
     const sameWork = sameWorkCheck(engine);

@@ -7,7 +7,7 @@ import { EXIT } from './exit-codes.js';
 import { buildFixturesCommand, listFixturesCommand, listPacksCommand, pullFixturesCommand, verifyFixturesCommand } from './commands/fixtures.js';
 import { listModels, makeTinyCommand, pullModelCommand } from './commands/models.js';
 import { compareCommand, exportCommand, reportCommand } from './commands/report.js';
-import { runCommand, type RunFlags } from './commands/run.js';
+import { QUICKSTART_IMAGE_BUDGET, runCommand, type RunFlags } from './commands/run.js';
 import { DEFAULT_HOST_WARMUP } from './run/orchestrator.js';
 import { envCommand } from './commands/env.js';
 import { deviceSessionCommand, type DeviceFlags } from './commands/device.js';
@@ -53,7 +53,8 @@ function addRunOptions(command: Command, defaults: { engines: string; models: st
     .option('--offline', 'never touch the network; fail at once if a model is not cached')
     .option('--network-audit', 'run each engine host (and its browser) in a network namespace where every destination is refused, and record every attempt (root, tcpdump)')
     .option('--allow-unverified', 'run model files that do not match the catalog\'s pins, marked UNVERIFIED (no claim is decided from them)')
-    .option('--image-splitting', 'let transformers.js split images into tiles (SmolVLM default); off by default to keep one frame')
+    .option('--image-budget <mode>', 'frames per image: native (each runtime\'s own preprocessing, the default), matched (the same tile grid on both), single (one padded frame); see docs/image-budget.md')
+    .option('--image-splitting', 'deprecated: the same as --image-budget native')
     .option('--quant <pairs>', 'engine=quant overrides, e.g. transformersjs=fp32,qvac=F32')
     .option('--model-path <pairs>', 'local model files: engine:role=path, e.g. qvac:gguf=/m/a.gguf,qvac:mmproj=/m/b.gguf')
     .option('--results-dir <dir>', 'where runs are written', 'results')
@@ -85,12 +86,12 @@ addRunOptions(program.command('run').description('run the benchmark and write re
   action((flags: RunFlags) => runCommand(flags, ['vlmbench', ...process.argv.slice(2)].join(' '))),
 );
 
-addRunOptions(program.command('quickstart').description('the offline quick start: tiny generated models, both runtimes, built-in fixtures, results and report'), {
+addRunOptions(program.command('quickstart').description('the offline quick start: tiny generated models, both runtimes, built-in fixtures, one frame per image (--image-budget single unless given), results and report'), {
   engines: 'transformersjs,qvac',
   models: 'tiny',
   runs: '3',
   warmup: '1',
-}).action(action((flags: RunFlags) => runCommand(flags, ['vlmbench', ...process.argv.slice(2)].join(' '))));
+}).action(action((flags: RunFlags) => runCommand({ ...flags, defaultImageBudget: QUICKSTART_IMAGE_BUDGET }, ['vlmbench', ...process.argv.slice(2)].join(' '))));
 
 addRunOptions(program.command('device-session').description('serve fixtures and settings to a native device runner and collect its cells (docs/device-runner-protocol.md)'), {
   engines: 'transformersjs',

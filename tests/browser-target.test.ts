@@ -38,17 +38,22 @@ function ourChromiumProcesses(): number[] {
   });
 }
 
-function loadRequest(target: TargetId, threads = 1): LoadRequest {
+/**
+ * The token comparison runs under the single budget on a 512 px square image: one frame at the
+ * frame's own size, so neither side resizes (canvas and sharp resample differently).
+ */
+function loadRequest(target: TargetId, threads = 1, imageBudget = 'single'): LoadRequest {
   return {
     model: { id: 'tiny-smolvlm', quant: 'fp32', files: { dir: modelDir }, synthetic: 'tiny' },
     target,
     threads,
     timeoutMs: 150_000,
+    options: { imageBudget },
   };
 }
 
-function runRequest(): RunRequest {
-  return { fixtureId: 'stripes', task: 'caption', imagePath, prompt: TASK_PROMPTS.caption, decoding: decodingFor('caption', 12) };
+function runRequest(path = imagePath, size = { width: 512, height: 512 }): RunRequest {
+  return { fixtureId: 'stripes', task: 'caption', imagePath: path, imageSize: size, prompt: TASK_PROMPTS.caption, decoding: decodingFor('caption', 12) };
 }
 
 async function tokensOf(engine: Engine): Promise<{ tokens: string[]; text: string; generated: number; output: Awaited<ReturnType<Engine['run']>> }> {
@@ -57,20 +62,30 @@ async function tokensOf(engine: Engine): Promise<{ tokens: string[]; text: strin
   return { tokens, text: output.text, generated: output.generatedTokens, output };
 }
 
+let stripPath = '';
+let nodeStripImage: unknown = null;
+
 let reference: { tokens: string[]; text: string; generated: number } | null = null;
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'vlmbench-browser-'));
   modelDir = (await ensureTiny('tiny-onnx')).dir as string;
-  // 64 px, the tiny processor's own size, so neither side resizes (canvas and sharp resample differently).
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="white"/>
-    <rect x="0" width="16" height="64" fill="black"/><rect x="32" width="16" height="64" fill="green"/><circle cx="48" cy="20" r="9" fill="red"/></svg>`;
+  // 512 px, one frame of the tiny model, so neither side resizes under the single budget.
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="512" height="512"><rect width="512" height="512" fill="white"/>
+    <rect x="0" width="128" height="512" fill="black"/><rect x="256" width="128" height="512" fill="green"/><circle cx="384" cy="160" r="72" fill="red"/></svg>`;
   imagePath = join(workDir, 'stripes.png');
   await writeFile(imagePath, await sharp(Buffer.from(svg)).removeAlpha().png().toBuffer());
+  // A 600×104 strip for the native budget: SmolVLM2's processor makes it a 4×1 grid plus the global frame.
+  stripPath = join(workDir, 'strip.png');
+  await writeFile(stripPath, await sharp({ create: { width: 600, height: 104, channels: 3, background: { r: 250, g: 250, b: 250 } } }).png().toBuffer());
   const node = createTransformersJsEngine();
   await node.load({ ...loadRequest('cpu'), target: 'cpu' });
   reference = await tokensOf(node);
   await node.unload();
+  const native = createTransformersJsEngine();
+  await native.load({ ...loadRequest('cpu', 1, 'native'), target: 'cpu' });
+  nodeStripImage = (await native.run(runRequest(stripPath, { width: 600, height: 104 }), () => {})).image;
+  await native.unload();
 }, 60_000);
 
 afterAll(async () => {
@@ -130,10 +145,25 @@ describe.skipIf(!hasChromium)('transformers.js in headless Chromium', () => {
       expect(run.generated).toBe(reference?.generated);
       expect(run.output.frames).toBe(1);
       expect(run.output.imageTokens).toBeGreaterThan(0);
+      expect(run.output.image).toMatchObject({ budget: 'single', source: 'measured', frames: 1, grid: null, frameSizes: [{ width: 512, height: 512, count: 1 }] });
       expect(run.output.workerPeakRssBytes).toBeGreaterThan(20 * 1024 * 1024);
       expect(run.output.engineStats?.memorySource).toBe('procfs-vmhwm');
     } finally {
       await engine.unload();
+      await engine.unload();
+    }
+    expect(ourChromiumProcesses()).toEqual([]);
+  }, 120_000);
+
+  it('native budget: the page tiles a strip as the Node engine does, read from the same tensors', async () => {
+    const engine = createTransformersJsBrowserEngine();
+    try {
+      const report = await engine.load(loadRequest('browser-wasm', 1, 'native'));
+      expect(report.imageBudget).toEqual({ budget: 'native', frameSide: 512 });
+      const output = await engine.run(runRequest(stripPath, { width: 600, height: 104 }), () => {});
+      expect(output.image).toMatchObject({ budget: 'native', frames: 5, grid: { columns: 4, rows: 1 }, overview: true, imageTokens: 80 });
+      expect(output.image).toEqual(nodeStripImage);
+    } finally {
       await engine.unload();
     }
     expect(ourChromiumProcesses()).toEqual([]);

@@ -41,10 +41,13 @@ describe('vlmbench run → report (transformersjs, tiny model)', () => {
         expect(sample.ttftMs as number).toBeLessThanOrEqual(sample.latencyMs);
         expect(sample.generatedTokens).toBeGreaterThan(0);
         expect(sample.generatedTokens).toBeLessThanOrEqual(12);
-        expect(sample.frames).toBe(1);
-        expect(sample.imageTokens).toBeGreaterThan(0);
+        // The default budget is native: SmolVLM2's processor tiles every image (a grid plus the global frame).
+        expect(sample.frames).toBeGreaterThan(1);
+        expect(sample.image).toMatchObject({ budget: 'native', source: 'measured', overview: true });
+        expect(sample.imageTokens).toBe(sample.image?.imageTokens);
         expect(sample.peakRssBytes).toBeGreaterThan(10 * 1024 * 1024);
       }
+      expect(results.run.settings.imageBudget).toBe('native');
       expect(cell.load?.backendActual).toBe('cpu');
       expect(cell.load?.threads).toBe(results.run.settings.threads);
       expect(cell.output?.stableAcrossSamples).toBe(true);

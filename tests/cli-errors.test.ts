@@ -34,6 +34,8 @@ describe('one-line errors', () => {
     expectOneLineError(await runCli(['run', '--targets', 'tpu', ...dirs]), /--targets: unknown value "tpu"/);
     expectOneLineError(await runCli(['run', '--threads', '0', ...dirs]), /--threads must be a positive whole number/);
     expectOneLineError(await runCli(['run', '--host-warmup', '-1', ...dirs]), /--host-warmup must be a non-negative whole number, got "-1"/);
+    expectOneLineError(await runCli(['run', '--image-budget', 'huge', ...dirs]), /--image-budget: unknown value "huge" — choose from: native, matched, single/);
+    expectOneLineError(await runCli(['run', '--image-splitting', '--image-budget', 'single', ...dirs]), /--image-splitting means --image-budget native, which contradicts --image-budget single/);
   });
 
   it('a missing image in a fixture manifest names the fixture and the remedy', async () => {

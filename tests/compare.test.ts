@@ -323,6 +323,21 @@ describe('comparability', () => {
     expect(node.differences).toEqual([{ field: 'environment.node', kind: 'software', base: 'v20.20.0', head: 'v22.1.0', blocking: false }]);
   });
 
+  it('refuses runs with different image budgets (exit 2), and a budget against a run from before budgets existed', () => {
+    const withBudget = (budget: 'native' | 'matched' | 'single' | undefined) => {
+      const results = makeResults({ cells: [makeCell()] });
+      if (budget) results.run.settings.imageBudget = budget;
+      return results;
+    };
+    const report = compareRuns(withBudget('native'), withBudget('single'));
+    expect(report.refused).toBe(true);
+    expect(exitCodeFor(report)).toBe(2);
+    const difference = checkComparability(withBudget('native'), withBudget('single')).differences;
+    expect(difference).toEqual([{ field: 'settings.imageBudget', kind: 'settings', base: 'native', head: 'single', blocking: true }]);
+    expect(checkComparability(withBudget(undefined), withBudget('native')).differences[0]).toMatchObject({ field: 'settings.imageBudget', base: 'legacy (transformers.js one squashed frame)', blocking: true });
+    expect(checkComparability(withBudget('matched'), withBudget('matched')).comparable).toBe(true);
+  });
+
   it('refuses when a model file hash changed', () => {
     const base = makeResults({ cells: [makeCell()] });
     const head = makeResults({ cells: [makeCell()] });

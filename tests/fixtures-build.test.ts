@@ -7,6 +7,8 @@ import { UserError } from '../src/engines/engine.js';
 import { PINNED_FONTS, readFontVersion, resolvePinnedFonts } from '../src/fixtures/build/fonts.js';
 import { buildFixtures, builtinFixtureIds, type FixtureManifestFile } from '../src/fixtures/build/index.js';
 import { addGaussianNoise, addSaltAndPepper, OCR_SPECS } from '../src/fixtures/build/ocr.js';
+import { PAGE_BUILD_CATEGORIES, PAGE_SPECS } from '../src/fixtures/build/pages.js';
+import { encodeGrey4Png } from '../src/fixtures/build/png-grey4.js';
 import { captionsFor, placeObjects, SCENE_SPECS } from '../src/fixtures/build/scenes.js';
 import { BUILTIN_FIXTURES_DIR, loadManifest } from '../src/fixtures/manifest.js';
 
@@ -96,7 +98,8 @@ describe('the built-in build', () => {
       if (file === 'manifest.json') continue;
       const metadata = await sharp(join(first, file)).metadata();
       expect(metadata.format, file).toBe(file.endsWith('.jpg') ? 'jpeg' : 'png');
-      if (file.startsWith('ocr/')) expect(metadata.channels, file).toBe(1);
+      if (file.startsWith('ocr/') || file.startsWith('pages/')) expect(metadata.channels, file).toBe(1);
+      if (file.startsWith('pages/')) expect(metadata.bitsPerSample, file).toBe(4);
     }
     const jpegs = OCR_SPECS.filter((spec) => spec.category === 'jpeg').map((spec) => `ocr/${spec.id}.jpg`);
     for (const file of jpegs) expect((await stat(join(first, file))).size).toBeGreaterThan(0);
@@ -133,6 +136,66 @@ describe('references follow the reading-order rules', () => {
       expect(text).not.toContain('\n');
       expect(text.length).toBeLessThanOrEqual(20);
     }
+  });
+});
+
+describe('document pages', () => {
+  async function pageOf(id: string): Promise<{ reference: string; width: number; height: number; category: string; bytes: number }> {
+    const loaded = await loadManifest(first);
+    const found = loaded.items.find((item) => item.id === id);
+    if (!found) throw new Error(`no ${id}`);
+    return { reference: found.references[0] ?? '', width: found.width ?? 0, height: found.height ?? 0, category: found.category, bytes: (await stat(found.imagePath)).size };
+  }
+
+  test('are a dozen A4 pages at 150 dpi in page-* categories, each under 200 KB', async () => {
+    expect(PAGE_SPECS.length).toBeGreaterThanOrEqual(12);
+    expect(new Set(PAGE_SPECS.map((spec) => spec.category))).toEqual(new Set(PAGE_BUILD_CATEGORIES));
+    for (const spec of PAGE_SPECS) {
+      const page = await pageOf(spec.id);
+      expect(page.category).toMatch(/^page-/);
+      expect(page.height, spec.id).toBe(1754);
+      expect(page.width, spec.id).toBe(spec.category === 'page-receipt' ? 620 : 1240);
+      expect(page.bytes, spec.id).toBeLessThan(200_000);
+      expect(page.reference.split('\n').length, spec.id).toBeGreaterThanOrEqual(14);
+    }
+  });
+
+  test('columns read left column first, top to bottom; the title comes first', async () => {
+    const { reference } = await pageOf('page-three-column-01');
+    const lines = reference.split('\n');
+    expect(lines[0]).toBe('The Valley Gazette');
+    // The text flows through the columns: every line but the title is body text, none is blank.
+    expect(lines.slice(1).every((line) => line.trim().length > 0)).toBe(true);
+    expect(lines.length).toBeGreaterThan(100);
+  });
+
+  test('tables read row by row, header first, cells separated by single spaces', async () => {
+    const lines = (await pageOf('page-table-02')).reference.split('\n');
+    const header = lines.indexOf('Line From To Departs Arrives Bay');
+    expect(header).toBeGreaterThan(0);
+    for (const row of lines.slice(header + 1)) expect(row).toMatch(/^\d+ .+ \d\d:\d\d \d\d:\d\d \d$/);
+  });
+
+  test('forms read section by section, fields left to right as "Label: value"', async () => {
+    const lines = (await pageOf('page-form-01')).reference.split('\n');
+    expect(lines.slice(0, 5)).toEqual(['Library Membership Application', 'Applicant', 'First name: Anna', 'Last name: Lindqvist', 'Date of birth: 14/03/1986']);
+    expect(lines).toContain('Email: anna.lindqvist@example.org');
+  });
+
+  test('the long receipt lists every item and totals that add up', async () => {
+    const lines = (await pageOf('page-receipt-01')).reference.split('\n');
+    expect(lines[0]).toBe('GREEN VALLEY FOODS');
+    const prices = lines.slice(4, lines.indexOf(lines.find((line) => line.startsWith('SUBTOTAL')) ?? '')).map((line) => Number(line.split(' ').at(-1)));
+    expect(prices.length).toBeGreaterThanOrEqual(30);
+    const subtotal = Number(lines.find((line) => line.startsWith('SUBTOTAL'))?.split(' ')[1]);
+    expect(subtotal).toBeCloseTo(prices.reduce((a, b) => a + b, 0), 2);
+  });
+
+  test('the 4-bit greyscale writer round-trips 16 grey levels exactly', async () => {
+    const pixels = Buffer.from(Array.from({ length: 7 * 3 }, (_, i) => (i % 16) * 17));
+    const { data, info } = await sharp(encodeGrey4Png(pixels, 7, 3)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([7, 3]);
+    expect([...data]).toEqual([...pixels]);
   });
 });
 

@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { UserError } from '../src/engines/engine.js';
 import { OCR_BUILD_CATEGORIES } from '../src/fixtures/build/ocr.js';
+import { PAGE_BUILD_CATEGORIES } from '../src/fixtures/build/pages.js';
 import { SCENE_BUILD_CATEGORIES } from '../src/fixtures/build/scenes.js';
 import {
   BUILTIN_FIXTURES_DIR,
@@ -204,7 +205,8 @@ describe('the committed built-in set', () => {
     const scenes = loaded.items.filter((fixture) => fixture.task === 'caption');
     expect(ocr.length).toBeGreaterThanOrEqual(40);
     expect(scenes.length).toBeGreaterThanOrEqual(24);
-    expect(new Set(ocr.map((fixture) => fixture.category))).toEqual(new Set(OCR_BUILD_CATEGORIES));
+    expect(new Set(ocr.map((fixture) => fixture.category))).toEqual(new Set([...OCR_BUILD_CATEGORIES, ...PAGE_BUILD_CATEGORIES]));
+    for (const category of PAGE_BUILD_CATEGORIES) expect(OCR_CATEGORIES).toContain(category);
     expect(new Set(scenes.map((fixture) => fixture.category))).toEqual(new Set(SCENE_BUILD_CATEGORIES));
     for (const category of OCR_BUILD_CATEGORIES) expect(OCR_CATEGORIES).toContain(category);
     for (const category of SCENE_BUILD_CATEGORIES) expect(CAPTION_CATEGORIES).toContain(category);
@@ -220,8 +222,13 @@ describe('the committed built-in set', () => {
       } else {
         expect(fixture.references, fixture.id).toHaveLength(1);
         expect(fixture.facts).toBeUndefined();
-        expect(fixture.width, fixture.id).toBeGreaterThanOrEqual(380);
-        expect(fixture.width, fixture.id).toBeLessThanOrEqual(820);
+        // Strips from 380 to 820 px wide; document pages A4 at 150 dpi (a till receipt narrower).
+        if (fixture.category.startsWith('page-')) {
+          expect(fixture.height, fixture.id).toBe(1754);
+        } else {
+          expect(fixture.width, fixture.id).toBeGreaterThanOrEqual(380);
+          expect(fixture.width, fixture.id).toBeLessThanOrEqual(820);
+        }
       }
     }
   });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildOnce } from '../src/models/build-once.js';
 import { sha256File } from '../src/models/hash.js';
+import { tinyDir } from '../src/models/tiny/index.js';
 import { INTEGRITY_FILE, readRecord, recordFiles, verifyFiles } from '../src/models/integrity.js';
 import { ResultsSchema } from '../src/results/schema.js';
 import { fixtureFolder, runCli, tempDir } from './helpers/cli.js';
@@ -63,7 +64,7 @@ describe('generated model folders', () => {
     const cache = tempDir('integrity-cache');
     const env = { VLMBENCH_CACHE: cache };
     expect((await runCli(['models', 'make-tiny'], { env })).code).toBe(0);
-    const decoder = join(cache, 'models', 'tiny', 'tiny-onnx', 'onnx', 'decoder_model_merged.onnx');
+    const decoder = join(tinyDir('tiny-onnx', join(cache, 'models', 'tiny')), 'onnx', 'decoder_model_merged.onnx');
     const good = await sha256File(decoder);
     truncateSync(decoder, 1000);
     const make = await runCli(['models', 'make-tiny'], { env });
@@ -89,7 +90,7 @@ describe('a model that cannot load', () => {
     const cache = tempDir('integrity-cache-2');
     expect((await runCli(['models', 'make-tiny'], { env: { VLMBENCH_CACHE: cache } })).code).toBe(0);
     const copy = join(tempDir('broken-model'), 'tiny-onnx');
-    cpSync(join(cache, 'models', 'tiny', 'tiny-onnx'), copy, { recursive: true });
+    cpSync(tinyDir('tiny-onnx', join(cache, 'models', 'tiny')), copy, { recursive: true });
     truncateSync(join(copy, 'onnx', 'decoder_model_merged.onnx'), 1000);
     const work = tempDir('broken-run');
     const fixtures = fixtureFolder(['ocr-clean-01', 'scene-01']);

@@ -53,6 +53,7 @@ function runRequest(task: 'caption' | 'ocr', maxNewTokens: number, image = image
     fixtureId: `fixture-${task}`,
     task,
     imagePath: image,
+    imageSize: { width: 96, height: 24 },
     prompt: TASK_PROMPTS[task],
     decoding: { greedy: true, temperature: 0, seed: 42, maxNewTokens },
   };
@@ -64,10 +65,11 @@ beforeAll(async () => {
   writeFileSync(configPath, JSON.stringify({ cacheDirectory: join(workDir, 'qvac-cache'), loggerLevel: 'error' }));
   process.env.QVAC_CONFIG_PATH = configPath;
   files = await writeTinySmolVlmGguf(join(workDir, 'model'), { seed: 11, unreachableEos: true });
+  // A 4:1 strip, so SmolVLM2's tiling makes few frames (5) and the runs stay quick.
   await sharp({
-    create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 40, b: 90 } },
+    create: { width: 96, height: 24, channels: 3, background: { r: 200, g: 40, b: 90 } },
   })
-    .composite([{ input: Buffer.from('<svg width="64" height="48"><rect x="8" y="8" width="30" height="20" fill="#2050d0"/></svg>') }])
+    .composite([{ input: Buffer.from('<svg width="96" height="24"><rect x="8" y="4" width="30" height="14" fill="#2050d0"/></svg>') }])
     .png()
     .toFile(imagePath);
 });
@@ -107,10 +109,12 @@ describe('qvac engine', () => {
       // EOS is unreachable in this model, so the budget is used exactly.
       expect(output.generatedTokens).toBe(maxNewTokens);
       expect(output.promptTokens).toBeGreaterThan(output.imageTokens ?? 0);
-      // 64×48 at preproc 32 → one 32×32 slice plus the overview; (32/8/2)^2 = 4 tokens each.
-      expect(output.frames).toBe(2);
-      expect(output.imageTokens).toBe(8);
-      expect(output.phases?.estimated).toEqual(['frames', 'imageTokens']);
+      // 96×24 at preproc 2048 → 2048×512, a 4×1 grid of 512 px slices plus the overview; (512/32/4)^2 = 16 tokens each.
+      expect(output.frames).toBe(5);
+      expect(output.imageTokens).toBe(80);
+      // Read from llama.cpp's own log on the worker's stderr, not estimated.
+      expect(output.image).toMatchObject({ budget: 'native', source: 'measured', grid: { columns: 4, rows: 1 }, overview: true, frameSizes: [{ width: 512, height: 512, count: 5 }], tokensPerFrame: 16 });
+      expect(output.phases?.estimated).toBeUndefined();
       expect(output.engineStats?.backendDevice).toBe('cpu');
       expect(typeof output.engineStats?.timeToFirstToken).toBe('number');
       // The decode rate is the worker's own figure, not chunk arrival at this process.

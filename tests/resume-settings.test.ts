@@ -26,6 +26,7 @@ const recorded: Settings = SettingsSchema.parse({
   offline: true,
   networkAudit: true,
   imageSplitting: true,
+  imageBudget: 'matched',
   engineOptions: { cdpUrl: 'http://127.0.0.1:9222' },
   quant: { transformersjs: 'fp32' },
   engineOptionsByEngine: { transformersjs: { graphOptimizationLevel: 'extended' } },

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readGgufMetadata } from '../src/models/gguf/reader.js';
-import { ensureShapePart, type ShapePart } from '../src/models/shape/index.js';
+import { ensureShapePart, SHAPE_GENERATION, shapeCacheKey, type ShapePart } from '../src/models/shape/index.js';
 import { estimateShapeBytes, parameterCounts } from '../src/models/shape/sizes.js';
 import { SHAPE_VOCAB_SIZE, SMOLVLM2_256M_SHAPE_SPEC, SMOLVLM2_500M_SHAPE_SPEC, parseShapeSize } from '../src/models/shape/specs.js';
 import { CATALOG } from '../src/models/catalog.js';
@@ -35,6 +35,8 @@ describe('shape-faithful SmolVLM2-256M', () => {
     expect(config.text_config).toMatchObject({ hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9, num_key_value_heads: 3, vocab_size: SHAPE_VOCAB_SIZE });
     expect(config.vision_config).toMatchObject({ hidden_size: 768, intermediate_size: 3072, num_hidden_layers: 12, num_attention_heads: 12, image_size: 512, patch_size: 16 });
     expect(JSON.parse(readFileSync(join(onnx.dir, 'processor_config.json'), 'utf8')).image_seq_len).toBe(64);
+    // The real checkpoints' preprocessing, so a page tiles as it does with real weights.
+    expect(JSON.parse(readFileSync(join(onnx.dir, 'preprocessor_config.json'), 'utf8'))).toMatchObject({ do_image_splitting: true, size: { longest_edge: 2048 }, max_image_size: { longest_edge: 512 } });
     for (const graph of ['vision_encoder', 'embed_tokens', 'decoder_model_merged']) {
       expect(statSync(join(onnx.dir, 'onnx', `${graph}_quantized.onnx`)).size).toBeGreaterThan(MB);
     }
@@ -56,6 +58,8 @@ describe('shape-faithful SmolVLM2-256M', () => {
     expect(mmproj.get('clip.vision.block_count')).toBe(12);
     expect(mmproj.get('clip.vision.projection_dim')).toBe(576);
     expect(mmproj.get('clip.vision.projector.scale_factor')).toBe(4);
+    expect(mmproj.get('clip.vision.image_size')).toBe(512);
+    expect(mmproj.get('clip.vision.preproc_image_size')).toBe(2048);
   });
 
   it('has about 256M parameters, and the 8-bit files weigh what the dry-run count says (±1%)', () => {
@@ -72,6 +76,12 @@ describe('shape-faithful SmolVLM2-256M', () => {
     expect(within(gguf.bytes, 278 * MB, 0.01)).toBe(true);
     // FACTS.md's generator kept a few vision tensors in fp32 (266 MB); this one quantises them too.
     expect(within(onnx.bytes, 266 * MB, 0.03)).toBe(true);
+  });
+
+  it('keys its cache folder by generation and generator inputs, so a changed generator never reuses stale files', () => {
+    expect(gguf.dir.startsWith(join(root, shapeCacheKey('smolvlm2-256m')))).toBe(true);
+    expect(shapeCacheKey('smolvlm2-256m')).toMatch(new RegExp(`^g${SHAPE_GENERATION}-[0-9a-f]{10}$`));
+    expect(shapeCacheKey('smolvlm2-256m')).not.toBe(shapeCacheKey('smolvlm2-500m'));
   });
 
   it('reuses a complete cache entry instead of writing it again', async () => {

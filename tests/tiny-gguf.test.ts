@@ -10,12 +10,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { closeAndWaitForWorker, findWorkerPids, loadQvacSdk, type QvacSdk } from '../src/engines/qvac-sdk.js';
 import { readGgufMetadata } from '../src/models/gguf/reader.js';
+import { ensureTiny, TINY_GENERATION, tinyCacheKey } from '../src/models/tiny/index.js';
 import { TOKEN_TYPE } from '../src/models/tiny/llama-vocab.js';
 import { TINY_TEXT_DIMS, TINY_VISION_DIMS, buildSmolVlmVocab, endOfGenerationIds, writeTinySmolVlmGguf } from '../src/models/tiny/smolvlm-gguf.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'vlmbench-tiny-gguf-'));
 
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+describe('the tiny model cache', () => {
+  it('keeps each generation in its own folder, so a changed generator never reuses stale files', async () => {
+    const root = join(workDir, 'cache');
+    const files = await ensureTiny('tiny-gguf', root);
+    expect(tinyCacheKey()).toMatch(new RegExp(`^g${TINY_GENERATION}-[0-9a-f]{10}$`));
+    expect(files.mmproj?.startsWith(join(root, tinyCacheKey(), 'tiny-gguf'))).toBe(true);
+    expect(readGgufMetadata(files.mmproj as string).get('clip.vision.preproc_image_size')).toBe(2048);
+  });
+});
 
 describe('writeTinySmolVlmGguf', () => {
   it('is byte-deterministic for a seed and differs across seeds', async () => {
@@ -71,6 +82,9 @@ describe('writeTinySmolVlmGguf', () => {
     expect(kv.get('clip.vision.image_size')).toBe(TINY_VISION_DIMS.imageSize);
     expect(kv.get('clip.vision.patch_size')).toBe(TINY_VISION_DIMS.patchSize);
     expect(kv.get('clip.vision.projector.scale_factor')).toBe(TINY_VISION_DIMS.scaleFactor);
+    // The real mmproj's preprocessing: 512 px frames, long side resized to 2048 before slicing.
+    expect(kv.get('clip.vision.image_size')).toBe(512);
+    expect(kv.get('clip.vision.preproc_image_size')).toBe(2048);
     expect(kv.get('clip.vision.image_mean')).toHaveLength(3);
   });
 

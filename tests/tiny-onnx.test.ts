@@ -126,8 +126,16 @@ describe('tiny SmolVLM ONNX generator', () => {
     const ids = ((inputs.input_ids as Tensor).tolist() as bigint[][])[0] ?? [];
     const imageTokens = ids.filter((id) => Number(id) === config.image_token_id).length;
     const pixelValues = inputs.pixel_values as Tensor;
-    expect(pixelValues.dims).toEqual([1, 1, 3, TINY_SMOLVLM_SPEC.vision.imageSize, TINY_SMOLVLM_SPEC.vision.imageSize]);
-    expect(imageTokens).toBe(imageSeqLen(TINY_SMOLVLM_SPEC));
+    // SmolVLM2's processor settings: the 48×36 image is resized to 2048×1536 and cut into a
+    // 4×3 grid of 512 px frames plus the global frame, 16 image tokens each.
+    const side = TINY_SMOLVLM_SPEC.vision.imageSize;
+    expect(pixelValues.dims).toEqual([1, 13, 3, side, side]);
+    expect(imageTokens).toBe(13 * imageSeqLen(TINY_SMOLVLM_SPEC));
+  });
+
+  it('carries the real checkpoints\' processor settings', async () => {
+    const preprocessor = JSON.parse(await readFile(join(dir, 'preprocessor_config.json'), 'utf8'));
+    expect(preprocessor).toMatchObject({ do_image_splitting: true, size: { longest_edge: 2048 }, max_image_size: { longest_edge: 512 } });
   });
 
   it('tokenizes byte-level text losslessly and keeps SmolVLM markers whole', () => {

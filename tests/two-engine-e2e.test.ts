@@ -29,7 +29,8 @@ function bareWorkers(root: number): number[] {
 describe('vlmbench run --engines transformersjs,qvac --models tiny', () => {
   it('gives both engines a cell for every fixture, with the same prompt, image and settings', async () => {
     const work = tempDir('two-engines');
-    const run = await runCli(['run', '--engines', 'transformersjs,qvac', '--models', 'tiny', '--fixtures', fixtureFolder(FIXTURES), '--runs', '2', '--warmup', '1', '--max-new-tokens', '16', '--results-dir', join(work, 'results'), '--reports-dir', join(work, 'reports')]);
+    // One frame per image keeps this run short; both runtimes' tiling is tests/image-budget-e2e.test.ts's.
+    const run = await runCli(['run', '--engines', 'transformersjs,qvac', '--models', 'tiny', '--fixtures', fixtureFolder(FIXTURES), '--image-budget', 'single', '--runs', '2', '--warmup', '1', '--max-new-tokens', '16', '--results-dir', join(work, 'results'), '--reports-dir', join(work, 'reports')]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const results = readResultsFrom(run.stdout);
     for (const fixture of FIXTURES) {
@@ -68,7 +69,7 @@ describe('vlmbench run --engines transformersjs,qvac --models tiny', () => {
 
   it('a worker killed mid-run fails only the cell it hit; a fresh worker measures the rest; nothing is left behind', async () => {
     const work = tempDir('worker-kill');
-    const child = startCli(['run', '--engines', 'qvac', '--models', 'tiny-smolvlm', '--fixtures', fixtureFolder(FIXTURES), '--runs', '3', '--warmup', '0', '--max-new-tokens', '16', '--results-dir', join(work, 'results'), '--no-report']);
+    const child = startCli(['run', '--engines', 'qvac', '--models', 'tiny-smolvlm', '--fixtures', fixtureFolder(FIXTURES), '--image-budget', 'single', '--runs', '3', '--warmup', '0', '--max-new-tokens', '16', '--results-dir', join(work, 'results'), '--no-report']);
     let stdout = '';
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -35,7 +35,8 @@ process.on('message', async (message: { type: string; [key: string]: unknown }) 
       const messages = [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: String(message.prompt) }] }];
       const text = loaded.processor.apply_chat_template(messages, { add_generation_prompt: true });
       const image = await RawImage.read(String(message.imagePath));
-      const inputs = await loaded.processor(text, [image], { do_image_splitting: false });
+      // The checkpoint's own processor settings, as the vlmbench side runs them (--image-budget native).
+      const inputs = await loaded.processor(text, [image], {});
       const output = await loaded.model.generate({ ...inputs, max_new_tokens: Number(message.maxNewTokens), do_sample: false });
       process.send?.({ type: 'ran', generatedTokens: (output.dims[1] ?? 0) - (inputs.input_ids?.dims[1] ?? 0), insideMs: performance.now() - started });
     } else if (message.type === 'exit') {

@@ -1,7 +1,7 @@
 /**
  * The in-page driver, served as `/` by src/browser/server.ts. It runs the same flow as the
  * Node engine (src/engines/transformersjs.ts): AutoProcessor + AutoModelForVision2Seq, the
- * processor's chat template, greedy decoding, do_image_splitting per load, each ONNX
+ * processor's chat template, greedy decoding, the image budget's plan per run, each ONNX
  * session's `run` wrapped for phase timings. It exposes `window.vlmbench = { load, run }`.
  *
  * It is plain browser JavaScript in a string, not compiled TypeScript, because it runs in the
@@ -38,6 +38,8 @@ export interface PageRunResult {
   promptTokens: number;
   imageTokens: number;
   frames: number;
+  /** What the processor produced (src/engines/transformersjs-image.ts ProcessorFacts, read in the page). */
+  processor: ProcessorFacts;
   generatedTokens: number;
   generatedIds: number[];
   tokenTimesMs: number[];
@@ -56,7 +58,6 @@ export interface PageLoadOptions {
   dtype: string;
   device: 'wasm' | 'webgpu';
   threads: number;
-  imageSplitting: boolean;
   /** A prompt and token budget for one untimed generate inside load (WebGPU shader compilation); null for none. */
   firstRun: { prompt: string; maxNewTokens: number } | null;
 }
@@ -65,7 +66,11 @@ export interface PageRunOptions {
   imageUrl: string;
   prompt: string;
   maxNewTokens: number;
+  /** What to do to the image for the image budget (src/engines/transformersjs-image.ts); null: the processor as configured. */
+  plan: ProcessorPlan | null;
 }
+
+import type { ProcessorFacts, ProcessorPlan } from '../engines/transformersjs-image.js';
 
 /** The name of the binding the page calls once per generated token, as soon as it exists. */
 export const TOKEN_BINDING = '__vlmbenchToken';
@@ -110,7 +115,7 @@ const probe = window.__vlmbenchProbe;
 let lib = null;
 let model = null;
 let processor = null;
-let imageSplitting = false;
+let shippedSize = null;
 let calls = {};
 
 const sum = (values) => (values ?? []).reduce((a, b) => a + b, 0);
@@ -129,13 +134,45 @@ function wrapSessions(target) {
   }
 }
 
-async function generateOnce(image, prompt, maxNewTokens, onToken) {
+// The same steps as padToSquarePixels and maskExtents in src/engines/transformersjs-image.ts
+// (tests/browser-target.test.ts checks the page and Node agree).
+function padToSquare(raw) {
+  const side = Math.max(raw.width, raw.height);
+  const c = raw.channels;
+  const out = new Uint8ClampedArray(side * side * c).fill(255);
+  const left = Math.floor((side - raw.width) / 2);
+  const top = Math.floor((side - raw.height) / 2);
+  for (let y = 0; y < raw.height; y++) {
+    for (let x = 0; x < raw.width * c; x++) out[((top + y) * side + left) * c + x] = raw.data[y * raw.width * c + x];
+  }
+  return new lib.RawImage(out, side, side, c);
+}
+
+function maskExtents(mask) {
+  if (!mask) return [];
+  const [, frames = 0, height = 0, width = 0] = mask.dims;
+  const extents = [];
+  for (let f = 0; f < frames; f++) {
+    const base = f * height * width;
+    let w = 0;
+    while (w < width && mask.data[base + w]) w++;
+    let h = 0;
+    while (h < height && mask.data[base + h * width]) h++;
+    extents.push([w, h]);
+  }
+  return extents;
+}
+
+async function generateOnce(image, prompt, maxNewTokens, onToken, plan) {
   calls = {};
   const start = performance.now();
   const messages = [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: prompt }] }];
   const text = processor.apply_chat_template(messages, { add_generation_prompt: true });
-  const raw = typeof image === 'string' ? await lib.RawImage.fromURL(image) : image;
-  const inputs = await processor(text, [raw], { do_image_splitting: imageSplitting });
+  let raw = typeof image === 'string' ? await lib.RawImage.fromURL(image) : image;
+  if (plan?.padToSquare) raw = padToSquare(raw);
+  if (plan?.resizeTo) raw = await raw.resize(plan.resizeTo.width, plan.resizeTo.height);
+  if (processor.image_processor) processor.image_processor.size = plan ? { longest_edge: plan.longestEdge } : shippedSize;
+  const inputs = await processor(text, [raw], plan ? { do_image_splitting: plan.doImageSplitting } : {});
   const preprocessMs = performance.now() - start;
   const inputIds = inputs.input_ids;
   const promptTokens = inputIds.dims[1] ?? 0;
@@ -143,6 +180,14 @@ async function generateOnce(image, prompt, maxNewTokens, onToken) {
   let imageTokens = 0;
   for (const id of inputIds.data) if (Number(id) === imageTokenId) imageTokens++;
   const frames = inputs.pixel_values?.dims[1] ?? 0;
+  const processorFacts = {
+    pixelDims: inputs.pixel_values ? [...inputs.pixel_values.dims] : [],
+    extents: maskExtents(inputs.pixel_attention_mask),
+    rows: inputs.rows?.[0]?.[0] ?? 0,
+    cols: inputs.cols?.[0]?.[0] ?? 0,
+    imageTokens,
+    tokensPerFrame: processor.config?.image_seq_len ?? null,
+  };
   const tokenizer = processor.tokenizer;
   const tokenTimesMs = [];
   class TokenStreamer extends lib.BaseStreamer {
@@ -175,6 +220,7 @@ async function generateOnce(image, prompt, maxNewTokens, onToken) {
     promptTokens,
     imageTokens,
     frames,
+    processor: processorFacts,
     generatedTokens: Math.max(0, total - promptTokens),
     generatedIds: generated.map((id) => Number(id)),
     tokenTimesMs,
@@ -233,10 +279,10 @@ async function load(options) {
   env.backends.onnx.wasm.wasmPaths = { mjs: ort + 'ort-wasm-simd-threaded.asyncify.mjs', wasm: ort + 'ort-wasm-simd-threaded.asyncify.wasm' };
   env.backends.onnx.wasm.numThreads = options.threads;
   facts.ortWebVersion = env.backends.onnx.versions?.web ?? null;
-  imageSplitting = options.imageSplitting === true;
   mark = performance.now();
   console.info('vlmbench: loading processor');
   processor = await lib.AutoProcessor.from_pretrained(options.modelId);
+  shippedSize = processor.image_processor?.size ?? null;
   facts.processorLoadMs = performance.now() - mark;
   mark = performance.now();
   console.info('vlmbench: loading model on ' + options.device);
@@ -251,7 +297,8 @@ async function load(options) {
     const image = new lib.RawImage(pixels, size, size, 3);
     console.info('vlmbench: first generate');
     mark = performance.now();
-    await generateOnce(image, options.firstRun.prompt, options.firstRun.maxNewTokens, null);
+    // One frame is enough to compile every shader the runs will use.
+    await generateOnce(image, options.firstRun.prompt, options.firstRun.maxNewTokens, null, { doImageSplitting: false, longestEdge: size });
     facts.firstRunMs = performance.now() - mark;
   }
   facts.ortNumThreads = env.backends.onnx.wasm.numThreads ?? null;
@@ -264,7 +311,7 @@ async function load(options) {
 async function run(options) {
   if (!model || !processor) throw new Error('vlmbench page: run() before load()');
   const onToken = typeof window.${TOKEN_BINDING} === 'function' ? (text) => { window.${TOKEN_BINDING}(text); } : null;
-  return generateOnce(options.imageUrl, options.prompt, options.maxNewTokens, onToken);
+  return generateOnce(options.imageUrl, options.prompt, options.maxNewTokens, onToken, options.plan);
 }
 
 async function unload() {

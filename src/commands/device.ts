@@ -42,7 +42,9 @@ export async function deviceSessionCommand(flags: DeviceFlags, command: string):
       runs: options.runs,
       warmup: options.warmup,
       threads: options.threads,
-      imageSplitting: options.imageSplitting,
+      imageBudget: options.imageBudget,
+      // For runners written before imageBudget: every budget but single lets the model tile.
+      imageSplitting: options.imageBudget !== 'single',
       timeoutMs: options.timeoutMs,
     },
     port: flags.port !== undefined ? positiveInt('--port', flags.port) : undefined,

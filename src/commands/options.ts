@@ -1,6 +1,7 @@
 /** Parsing and checking command-line values: a bad value is one line naming the flag and what it accepts. */
 import { TARGETS, TASKS, UserError, type TargetId, type TaskId } from '../engines/engine.js';
 import { ENGINE_IDS } from '../engines/registry.js';
+import { DEFAULT_IMAGE_BUDGET, IMAGE_BUDGETS, type ImageBudget } from '../engines/image-budget.js';
 
 export function list(value: string): string[] {
   return value
@@ -62,4 +63,21 @@ export function duration(flag: string, value: string): number {
   const amount = match ? Number(match[1]) : Number.NaN;
   if (!match || !(amount > 0)) throw new UserError(`${flag} takes a duration like 900, 900s, 15m or 1.5h; got "${value}"`);
   return amount * { s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 's' | 'm' | 'h'];
+}
+
+/**
+ * --image-budget, with the deprecated --image-splitting as an alias for `native` (the default
+ * since the budget exists): asking for both with another budget is a contradiction, not a choice.
+ */
+export function imageBudget(
+  flags: { imageBudget?: string; imageSplitting?: boolean; defaultImageBudget?: ImageBudget },
+  warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): ImageBudget {
+  const chosen = flags.imageBudget === undefined ? undefined : oneOf('--image-budget', [flags.imageBudget], IMAGE_BUDGETS)[0];
+  if (flags.imageSplitting) {
+    if (chosen !== undefined && chosen !== 'native') throw new UserError(`--image-splitting means --image-budget native, which contradicts --image-budget ${chosen} — drop --image-splitting`);
+    warn('vlmbench: --image-splitting is deprecated: it is --image-budget native, the default (each runtime tiles as it does for its users)');
+    return 'native';
+  }
+  return chosen ?? flags.defaultImageBudget ?? DEFAULT_IMAGE_BUDGET;
 }

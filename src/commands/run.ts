@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError, type TargetId, type TaskId } from '../engines/engine.js';
+import type { ImageBudget } from '../engines/image-budget.js';
 import { BUILTIN_FIXTURES_DIR } from '../fixtures/manifest.js';
 import { defaultThreads } from '../measure/environment.js';
 import { DownloadInterruptedError } from '../models/download.js';
@@ -14,7 +15,7 @@ import { optionsFromSettings, Orchestrator, type RunOptions } from '../run/orche
 import { createProgress } from '../run/progress.js';
 import { DEFAULT_MAX_NEW_TOKENS } from '../tasks.js';
 import { loadProfile } from '../tune/profile.js';
-import { duration, enginePairs, list, noiseBand, parseEngines, parseTargets, parseTasks, positiveInt, seconds } from './options.js';
+import { duration, enginePairs, imageBudget, list, noiseBand, parseEngines, parseTargets, parseTasks, positiveInt, seconds } from './options.js';
 
 export interface RunFlags {
   engines: string;
@@ -38,6 +39,9 @@ export interface RunFlags {
   networkAudit?: boolean;
   allowUnverified?: boolean;
   imageSplitting?: boolean;
+  imageBudget?: string;
+  /** Not a flag: the budget a command uses when --image-budget is not given (the quick start's is QUICKSTART_IMAGE_BUDGET). */
+  defaultImageBudget?: ImageBudget;
   quant?: string;
   modelPath?: string;
   resultsDir: string;
@@ -84,6 +88,14 @@ function parseMaxTokens(value: string | undefined, tasks: TaskId[]): Record<Task
   return limits;
 }
 
+/**
+ * The quick start's image budget when none is given: one frame per image. It runs tiny random
+ * weights to show the plumbing, and under `native` SmolVLM2's tiling makes every built-in image
+ * 5 to 17 frames, which took the quick start from 1 min 43 s to 26 min 24 s here (shared 2-core VM, load average 3.4–4.7,
+ * 2026-12-03); `--image-budget native` runs it as real checkpoints are run.
+ */
+export const QUICKSTART_IMAGE_BUDGET: ImageBudget = 'single';
+
 export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
   const tasks = parseTasks(flags.tasks);
   const scheduling = flags.scheduling;
@@ -111,7 +123,7 @@ export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
     offline: Boolean(flags.offline),
     networkAudit: Boolean(flags.networkAudit),
     allowUnverified: Boolean(flags.allowUnverified),
-    imageSplitting: Boolean(flags.imageSplitting),
+    imageBudget: imageBudget(flags),
     quant: flags.quant ? enginePairs('--quant', flags.quant) : undefined,
     localPaths: flags.modelPath ? parseModelPaths(flags.modelPath) : undefined,
     resultsRoot: resolve(flags.resultsDir),
@@ -147,6 +159,11 @@ function profileOptions(flags: RunFlags): Partial<RunOptions> {
 function resumeOptions(flags: RunFlags, command: string): RunOptions {
   const resultsRoot = resolve(flags.resultsDir);
   const journal = readJournal(join(runFolder(resultsRoot, flags.resume as string), 'journal.jsonl'));
+  const settings = journal.header.run.settings;
+  if (settings.imageBudget === undefined) {
+    // Its transformers.js cells kept one squashed frame (or split per --image-splitting); no budget reproduces that.
+    throw new UserError(`run ${flags.resume} was recorded before --image-budget existed; its remaining cells cannot be measured the same way — start a new run`);
+  }
   return {
     ...runOptionsFrom(flags, command),
     ...optionsFromSettings(journal.header.run.settings),

@@ -5,7 +5,7 @@
  * - hardware (CPU model, cores, RAM, OS platform/arch, GPUs) — blocking: the
  *   numbers would measure the machine, not the change;
  * - settings (threads, runs, warm-up, time floors, cool-down, token limits,
- *   targets, scheduling, prompts) — blocking: the benchmark itself changed;
+ *   targets, scheduling, image budget, prompts) — blocking: the benchmark itself changed;
  * - models (file sha256 per role, synthetic flag, for models in both runs) — blocking;
  * - fixtures (image sha256 and references, for fixtures in both runs) — blocking;
  * - software (node, OS release/kernel/distro, CPU governor, package and engine
@@ -15,6 +15,7 @@
  * RAM is compared with a 1% tolerance because the kernel's MemTotal shifts by a
  * few MiB between kernel builds on the same machine.
  */
+import { budgetOfSettings } from '../engines/image-budget.js';
 import type { Results } from '../results/schema.js';
 
 export type DifferenceKind = 'hardware' | 'settings' | 'models' | 'fixtures' | 'software';
@@ -102,6 +103,8 @@ function compareSettings(list: DifferenceList, base: Results, head: Results): vo
   list.compareRecords('settings.maxNewTokens', 'settings', baseSettings.maxNewTokens, headSettings.maxNewTokens);
   list.compare('settings.targets', 'settings', sortedCopy(baseSettings.targets), sortedCopy(headSettings.targets));
   list.compare('settings.scheduling', 'settings', baseSettings.scheduling, headSettings.scheduling);
+  // Frames per image move latency and OCR quality more than most runtime changes do.
+  list.compare('settings.imageBudget', 'settings', budgetOfSettings(baseSettings), budgetOfSettings(headSettings));
   list.compareRecords('prompts', 'settings', base.prompts, head.prompts);
 }
 

@@ -2,6 +2,7 @@
  * The one seam every runtime plugs into. An engine module runs inside its own
  * host process (src/engines/host.ts); the orchestrator never imports one.
  */
+import type { ImageBudget, ImageSeen, Size } from './image-budget.js';
 
 export const TASKS = ['caption', 'ocr'] as const;
 export type TaskId = (typeof TASKS)[number];
@@ -51,6 +52,11 @@ export interface LoadReport {
   engineStats?: Record<string, number | string>;
   /** Requests to anything but vlmbench's local server that the engine saw during the load (a browser page over CDP); for run --network-audit. */
   networkRequests?: Array<{ url: string; timeMs: number }>;
+  /**
+   * Set by engines that honour --image-budget (`options.imageBudget`): the budget in force and the
+   * side of one square frame their vision encoder takes (the harness prepares `single` images at it).
+   */
+  imageBudget?: { budget: ImageBudget; frameSide: number };
 }
 
 export interface Decoding {
@@ -67,6 +73,13 @@ export interface RunRequest {
   /** Decided once per task (src/tasks.ts), never by an engine. */
   prompt: string;
   decoding: Decoding;
+  /**
+   * The size of the image at imagePath, known to the orchestrator (manifest or its own check of the
+   * file before the run), so no engine reads image headers inside a timed run.
+   */
+  imageSize?: Size;
+  /** Set when the harness fed a prepared image (--image-budget single: padded to a square frame): the fixture's own size. */
+  preparedFrom?: Size;
 }
 
 /** One streamed piece of output; `atMs` is measured by the host's clock from the start of `run`. */
@@ -94,6 +107,8 @@ export interface RunOutput {
   phases?: Phases;
   /** The engine's own figures, raw, kept beside the harness's (never replacing them). */
   engineStats?: Record<string, number | string>;
+  /** Vision engines: what the image became (frames, grid, frame resolution, image tokens), measured where the engine shows it. */
+  image?: ImageSeen;
   /**
    * Timing the engine measured where its tokens are made, for engines whose tokens reach the host
    * late or in bursts (QVAC's worker streams chunks over a socket). When present, the sample's

@@ -55,15 +55,26 @@ function alignUp(value: number, step: number): number {
   return Math.ceil(value / step) * step;
 }
 
-/** Frames and image tokens for an image of `width` × `height` pixels. */
-export function idefics3Slicing(width: number, height: number, geometry: Idefics3Geometry): Idefics3Slicing {
+/**
+ * The "refined" size llama.cpp's idefics3 path resizes an image to before cutting it into
+ * `imageSize` slices: the long side to `longestEdge` (or, with no-upscale, to the long side rounded
+ * up to whole slices, capped there), aspect kept, then each side rounded up to whole slices.
+ */
+export function idefics3RefinedSize(width: number, height: number, geometry: Pick<Idefics3Geometry, 'imageSize' | 'longestEdge' | 'noUpscale'>): { width: number; height: number } {
   const { imageSize, longestEdge } = geometry;
   let targetLong = longestEdge;
   if (geometry.noUpscale) targetLong = Math.min(longestEdge, alignUp(Math.max(width, height), imageSize));
   const scale = Math.min(targetLong / width, targetLong / height);
   // clip.cpp truncates the scaled size to an int before aligning it up.
-  const refinedWidth = alignUp(Math.max(1, Math.trunc(width * scale)), imageSize);
-  const refinedHeight = alignUp(Math.max(1, Math.trunc(height * scale)), imageSize);
+  return { width: alignUp(Math.max(1, Math.trunc(width * scale)), imageSize), height: alignUp(Math.max(1, Math.trunc(height * scale)), imageSize) };
+}
+
+/** Frames and image tokens for an image of `width` × `height` pixels. */
+export function idefics3Slicing(width: number, height: number, geometry: Idefics3Geometry): Idefics3Slicing {
+  const { imageSize } = geometry;
+  const refined = idefics3RefinedSize(width, height, geometry);
+  const refinedWidth = refined.width;
+  const refinedHeight = refined.height;
   const gridColumns = refinedWidth / imageSize;
   const gridRows = refinedHeight / imageSize;
   const side = imageSize / geometry.patchSize / geometry.scaleFactor;

@@ -6,12 +6,16 @@
  *   llama.cpp runs its own default; the report says so instead of echoing the request.
  * - the backend that ran arrives only with completion stats (`backendDevice`), so load runs a
  *   one-token text probe to learn it (skip with `options.probeBackend: false`).
- * - image tokens and frames are not reported; they are derived from the mmproj header and
- *   llama.cpp's idefics3 slicing rule, and flagged as estimates.
+ * - image tokens and frames are not in the SDK's stats; they are read from llama.cpp's own log on
+ *   the worker's stderr (src/engines/qvac-frames.ts), and only where that log is missing estimated
+ *   from the mmproj header with llama.cpp's idefics3 slicing rule, flagged as estimates.
+ * - the image budget: llama.cpp's slicing is steered only by `image_no_upscale` (off for matched,
+ *   so it stretches like the Hugging Face processor; on for single, so a one-frame image stays one
+ *   slice), and it always adds an overview frame to its slices.
  * - a model's peak memory lives in the worker, whose VmHWM spans its life, so unload closes the
  *   worker and waits for its PID to go: each model gets a fresh worker.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 
 import { packageVersion } from '../measure/environment.js';
@@ -26,6 +30,8 @@ import {
   type RunRequest,
   type TargetId,
 } from './engine.js';
+import { DEFAULT_IMAGE_BUDGET, IMAGE_BUDGET_WORDS, isImageBudget, type ImageBudget, type ImageSeen } from './image-budget.js';
+import { imageSeenEstimate, imageSeenFromLog, parseMtmdImageLog, WorkerLogTap, type MtmdImageFacts } from './qvac-frames.js';
 import { ggmlFileTypeName, idefics3Slicing, readIdefics3Geometry, type Idefics3Geometry } from './qvac-idefics3.js';
 import {
   QVAC_PACKAGE,
@@ -112,7 +118,11 @@ interface Loaded {
   sdk: CompletionSdk;
   modelId: string;
   modelLabel: string;
+  /** The mmproj's slicing geometry, with image_no_upscale as the budget set it. */
   geometry: Idefics3Geometry | null;
+  budget: ImageBudget;
+  /** The worker's log, where llama.cpp reports each image's slicing; null when the SDK's loggers cannot be reached. */
+  tap: WorkerLogTap | null;
   seed: number;
   /** Set after a worker crash: the model is gone with the worker; only unload() makes sense. */
   crashed: boolean;
@@ -194,31 +204,38 @@ function rawStats(stats: CompletionStats | undefined): Record<string, number | s
   return out;
 }
 
-/**
- * Image sizes by path and file identity. The size is read inside the timed run (after the
- * completion), so a cell's warm-up pays for it once and its counted runs do not.
- */
-const dimensionsByImage = new Map<string, { width: number; height: number } | null>();
+/** llama.cpp's `image_no_upscale` per budget: unset keeps the mmproj's own rule (native). */
+const NO_UPSCALE: Record<ImageBudget, 'on' | 'off' | undefined> = { native: undefined, matched: 'off', single: 'on' };
 
-async function imageDimensions(path: string): Promise<{ width: number; height: number } | null> {
-  let key = path;
-  try {
-    const stat = statSync(path);
-    key = `${path}\0${stat.size}\0${stat.mtimeMs}`;
-  } catch {
-    return null;
+/** What this engine's frames look like under a budget, when it cannot do what the budget asks. */
+function budgetShortfall(budget: ImageBudget, seen: Pick<ImageSeen, 'frames' | 'grid'>): string | undefined {
+  const oneSlice = seen.grid?.columns === 1 && seen.grid.rows === 1;
+  if (budget === 'single' && seen.frames > 1) {
+    return oneSlice
+      ? "single is not possible in llama.cpp: its idefics3 path always adds an overview frame, so the one padded slice is encoded twice (slice + overview)"
+      : `single did not hold: llama.cpp cut the image into ${seen.grid ? `${seen.grid.columns}×${seen.grid.rows} slices` : 'slices'} (the harness did not prepare a one-frame image)`;
   }
-  if (dimensionsByImage.has(key)) return dimensionsByImage.get(key) ?? null;
-  let size: { width: number; height: number } | null = null;
-  try {
-    const sharp = (await import('sharp')).default;
-    const meta = await sharp(path).metadata();
-    size = meta.width && meta.height ? { width: meta.width, height: meta.height } : null;
-  } catch {
-    size = null;
+  if (budget === 'matched' && oneSlice) return 'matched is not exact for this image: llama.cpp encodes its one slice plus an overview (2 frames), transformers.js one frame';
+  return undefined;
+}
+
+/**
+ * What llama.cpp encoded for this run's image: from its log when it has the lines, else estimated
+ * from the mmproj. Needs the image's size (RunRequest.imageSize), which the orchestrator always sends.
+ */
+function imageSeen(current: Loaded, request: RunRequest, facts: MtmdImageFacts | null): ImageSeen | null {
+  const input = request.imageSize;
+  const context = { budget: current.budget, ...(request.preparedFrom ? { preparedFrom: request.preparedFrom } : {}) };
+  let seen: ImageSeen | null = null;
+  if (facts && input) {
+    seen = imageSeenFromLog(facts, { ...context, input });
+  } else if (current.geometry && input) {
+    const why = current.tap ? 'the worker log had no image lines for this run' : "the SDK's loggers could not be reached";
+    seen = imageSeenEstimate(idefics3Slicing(input.width, input.height, current.geometry), current.geometry.imageSize, { ...context, input, why });
   }
-  dimensionsByImage.set(key, size);
-  return size;
+  const shortfall = seen ? budgetShortfall(current.budget, seen) : undefined;
+  if (seen && shortfall) seen.note = shortfall;
+  return seen;
 }
 
 export function createQvacEngine(): Engine {
@@ -271,6 +288,7 @@ export function createQvacEngine(): Engine {
       const gguf = resolveSource('gguf', request, raw);
       const mmproj = resolveSource('mmproj', request, raw);
       const seed = Number(request.options?.seed ?? DEFAULT_SEED);
+      const budget = isImageBudget(request.options?.imageBudget) ? request.options.imageBudget : DEFAULT_IMAGE_BUDGET;
       const gpu = request.target === 'gpu';
       const modelConfig: Record<string, unknown> = {
         projectionModelSrc: mmproj.src,
@@ -282,6 +300,8 @@ export function createQvacEngine(): Engine {
         predict: Number(request.options?.maxNewTokens ?? 256),
         // Tuning (src/tune): `modelConfig.<key>` options pass through, e.g. modelConfig.flash-attn=on.
         ...Object.fromEntries(Object.entries(request.options ?? {}).filter(([key]) => key.startsWith('modelConfig.')).map(([key, value]) => [key.slice('modelConfig.'.length), value])),
+        // The budget decides llama.cpp's idefics3 rule over any tuned value: it is a run setting.
+        ...(NO_UPSCALE[budget] ? { image_no_upscale: NO_UPSCALE[budget] } : {}),
       };
       const fromRegistry = [gguf, mmproj].filter((s) => s.registry);
       const modelLabel = `${gguf.label} + ${mmproj.label}`;
@@ -319,6 +339,9 @@ export function createQvacEngine(): Engine {
         throw new Error(`qvac: could not load ${modelLabel}: ${firstLine(error)}`);
       }
       const loadModelMs = performance.now() - loadStarted;
+      // After the load: the SDK resets its loggers' level to the config's when a worker starts.
+      const tap = WorkerLogTap.attach();
+      tap?.listen();
 
       const mmprojPath = registryCachePath(mmproj);
       let geometry: Idefics3Geometry | null = null;
@@ -327,14 +350,23 @@ export function createQvacEngine(): Engine {
       } catch {
         geometry = null;
       }
+      const shipped = geometry ? { ...geometry } : null;
+      if (geometry && NO_UPSCALE[budget]) geometry = { ...geometry, noUpscale: NO_UPSCALE[budget] === 'on' };
 
-      loaded = { sdk, modelId, modelLabel, geometry, seed, crashed: false, gpu, probe: request.options?.probeBackend !== false, probeTimeoutMs: request.timeoutMs };
+      loaded = { sdk, modelId, modelLabel, geometry, budget, tap, seed, crashed: false, gpu, probe: request.options?.probeBackend !== false, probeTimeoutMs: request.timeoutMs };
       const backendActual = BACKEND_UNKNOWN;
       const workerPid = findWorkerPid();
       const notes = [
         `threads not settable: ${QVAC_PACKAGE} rejects a "threads" model option (strict schema), so llama.cpp used its own default; ${request.threads} requested`,
         "prompt layout: llama.cpp's built-in SmolVLM chat format (the GGUF's template is detected, not run as Jinja); the image goes in as a separate user message",
-        'llama.cpp always slices an image into grid tiles plus one overview frame (a 512×512 image at image_size 512 becomes 2 frames); image tokens and frames are estimates from the mmproj header',
+        shipped
+          ? `image budget ${budget} (${IMAGE_BUDGET_WORDS[budget]}): llama.cpp resizes an image's long side to the mmproj's preproc_image_size ${shipped.longestEdge}` +
+            `${geometry?.noUpscale ? ' (no upscaling: at most the long side rounded up to whole slices)' : ''}, cuts it into ${shipped.imageSize} px slices and always adds one overview frame` +
+            `${NO_UPSCALE[budget] ? `; image_no_upscale ${NO_UPSCALE[budget]} for this budget` : ''}`
+          : `image budget ${budget}: the mmproj's slicing geometry could not be read`,
+        tap
+          ? "frames, tile grid, frame resolution and image tokens per sample are read from llama.cpp's log on the worker's stderr; where it has none they are estimated from the mmproj header and say so"
+          : "frames and image tokens are estimates from the mmproj header: the SDK's loggers, which carry llama.cpp's log, could not be reached",
       ];
 
       const engineStats: Record<string, number | string> = {
@@ -374,6 +406,7 @@ export function createQvacEngine(): Engine {
         packageVersion: packageVersion(QVAC_PACKAGE) ?? 'unknown',
         notes,
         engineStats,
+        ...(geometry ? { imageBudget: { budget, frameSide: geometry.imageSize } } : {}),
       };
     },
 
@@ -411,6 +444,7 @@ export function createQvacEngine(): Engine {
       let eventStats: CompletionStats | undefined;
       let final: CompletionFinal;
       const generationParams = { temp: 0, seed: decoding.seed, predict: decoding.maxNewTokens };
+      const logMark = current.tap?.mark();
       try {
         const run = current.sdk.completion({
           modelId: current.modelId,
@@ -470,18 +504,17 @@ export function createQvacEngine(): Engine {
         };
       }
 
-      if (current.geometry) {
-        const size = await imageDimensions(request.imagePath);
-        if (size) {
-          const slicing = idefics3Slicing(size.width, size.height, current.geometry);
-          output.frames = slicing.frames;
-          output.imageTokens = slicing.imageTokens;
-          output.phases = { estimated: ['frames', 'imageTokens'] };
-          engineStats.imageTokensSource = 'estimate: llama.cpp idefics3 slicing rule applied to the mmproj header and the image size';
-          engineStats.gridColumns = slicing.gridColumns;
-          engineStats.gridRows = slicing.gridRows;
-          engineStats.tokensPerFrame = slicing.tokensPerFrame;
-        }
+      const facts = current.tap && logMark !== undefined ? parseMtmdImageLog(current.tap.since(logMark)) : null;
+      const seen = imageSeen(current, request, facts);
+      if (seen) {
+        output.image = seen;
+        output.frames = seen.frames;
+        if (seen.imageTokens !== null) output.imageTokens = seen.imageTokens;
+        if (seen.source === 'estimated') output.phases = { estimated: ['frames', 'imageTokens'] };
+      } else if (facts) {
+        // Measured, but without the image's size there is no full record; the counts still stand.
+        output.frames = facts.frames;
+        if (facts.imageTokens !== null) output.imageTokens = facts.imageTokens;
       }
       return output;
     },

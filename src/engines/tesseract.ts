@@ -45,7 +45,9 @@ export function createTesseractEngine(): Engine {
         errorHandler: () => {},
       } as Parameters<typeof tesseract.createWorker>[2])) as unknown as TesseractWorker;
       // Keep line breaks and inter-word spaces as tesseract laid them out: the reference joins lines with "\n".
-      await created.setParameters({ preserve_interword_spaces: '0' });
+      // Page segmentation as the tesseract command line does it (PSM 3, automatic): the library's own
+      // default is one uniform block (PSM 6), which reads a multi-column page straight across the columns.
+      await created.setParameters({ preserve_interword_spaces: '0', tessedit_pageseg_mode: '3' });
       worker = created;
       return {
         backendRequested: 'cpu',
@@ -59,6 +61,7 @@ export function createTesseractEngine(): Engine {
           'tesseract.js runs its wasm core in one worker thread of the host process: single-threaded, whatever --threads says',
           'the prompt is not used: a classical OCR engine takes no prompt',
           'output text is tesseract\'s own layout (lines joined with "\\n"), trailing whitespace trimmed',
+          'page segmentation: automatic (tessedit_pageseg_mode 3, the tesseract command line\'s default), so columns are read one after another',
         ],
       };
     },

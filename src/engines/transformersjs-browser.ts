@@ -8,7 +8,7 @@
  * WebAssembly.Memory size. With `options.cdpUrl` it attaches to a Chromium running elsewhere
  * (a phone over adb) and reads memory from memory-infra dumps instead of procfs.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CDPSession } from 'playwright-core';
 import { openBrowser, type OpenedBrowser } from '../browser/launch.js';
@@ -19,6 +19,8 @@ import { nowMs } from '../measure/clock.js';
 import { packageVersion } from '../measure/environment.js';
 import { TASK_PROMPTS } from '../tasks.js';
 import { UserError, type Engine, type LoadReport, type LoadRequest, type RunOutput, type RunRequest, type TargetId } from './engine.js';
+import { DEFAULT_IMAGE_BUDGET, isImageBudget, type ImageBudget } from './image-budget.js';
+import { budgetNote, imageSeenFromProcessor, processorGeometry, processorPlan, type ProcessorGeometry } from './transformersjs-image.js';
 
 interface DriverWindow {
   vlmbench: {
@@ -51,12 +53,23 @@ function firstLine(error: unknown): string {
   return message.split('\n')[0] ?? message;
 }
 
+/** The model folder's processor geometry (preprocessor_config.json), read once at load; null when absent or not Idefics3-style. */
+function readProcessorGeometry(dir: string): ProcessorGeometry | null {
+  try {
+    return processorGeometry(JSON.parse(readFileSync(join(dir, 'preprocessor_config.json'), 'utf8')) as Record<string, never>);
+  } catch {
+    return null;
+  }
+}
+
 export function createTransformersJsBrowserEngine(): Engine {
   let server: BrowserServer | null = null;
   let opened: OpenedBrowser | null = null;
   let memory: MemorySource = { kind: 'none', why: 'not loaded' };
   let tokenSink: ((text: string) => void) | null = null;
   let timeoutMs = 600_000;
+  let budget: ImageBudget = DEFAULT_IMAGE_BUDGET;
+  let geometry: ProcessorGeometry | null = null;
   const imageUrls = new Map<string, string>();
   const consoleLines: string[] = [];
   /** The page's requests to anything but the local server, since the last load or run reported them (run --network-audit). */
@@ -127,7 +140,8 @@ export function createTransformersJsBrowserEngine(): Engine {
       timeoutMs = request.timeoutMs;
       const options = request.options ?? {};
       const cdpUrl = typeof options.cdpUrl === 'string' && options.cdpUrl ? options.cdpUrl : undefined;
-      const imageSplitting = options.imageSplitting === true;
+      budget = isImageBudget(options.imageBudget) ? options.imageBudget : DEFAULT_IMAGE_BUDGET;
+      geometry = readProcessorGeometry(dir);
       const modelKey = servedModelId(request.model.id);
       try {
         server = await startBrowserServer({ models: { [modelKey]: dir }, port: typeof options.serverPort === 'number' ? options.serverPort : undefined });
@@ -165,7 +179,6 @@ export function createTransformersJsBrowserEngine(): Engine {
           dtype: request.model.quant,
           device,
           threads: request.threads,
-          imageSplitting,
           firstRun: webgpu ? { prompt: TASK_PROMPTS.caption, maxNewTokens: FIRST_RUN_TOKENS } : null,
         };
         let facts: PageLoadResult;
@@ -197,7 +210,7 @@ export function createTransformersJsBrowserEngine(): Engine {
           opened.attached ? `Chromium ${opened.version}, attached over CDP at ${cdpUrl}` : `Chromium ${opened.version}, launched headless; flags: ${opened.flags.join(' ')}`,
           `crossOriginIsolated=${facts.crossOriginIsolated} navigator.hardwareConcurrency=${facts.hardwareConcurrency}; ORT wasm numThreads requested ${request.threads}, used ${facts.ortNumThreads ?? '?'}; page Workers started: ${facts.workersStarted}`,
           `onnxruntime-web ${bundledOrt ?? '?'} bundled in transformers.js; wasm files served from onnxruntime-web ${server.ortWebVersion ?? '?'}${bundledOrt && server.ortWebVersion && bundledOrt !== server.ortWebVersion ? ' (VERSION MISMATCH)' : ''}`,
-          `image splitting ${imageSplitting ? 'on' : 'off'} (do_image_splitting=${imageSplitting})`,
+          budgetNote(budget, geometry),
           "timing: the host's latency and TTFT include the CDP round trip to the page (tens of ms, more on a busy machine); engineStats.pageLatencyMs and pageTtftMs are the page's own performance.now() figures",
           memory.kind === 'procfs'
             ? `memory per sample: VmHWM of the page's renderer${memory.pids.length > 1 ? ' + the GPU process' : ''} (procfs, reset before each run)`
@@ -246,6 +259,7 @@ export function createTransformersJsBrowserEngine(): Engine {
           notes,
           engineStats,
           networkRequests: takeOutsideRequests(),
+          ...(geometry ? { imageBudget: { budget, frameSide: geometry.frameSide } } : {}),
         };
       } catch (error) {
         await release();
@@ -271,7 +285,9 @@ export function createTransformersJsBrowserEngine(): Engine {
         if (streamed >= expected) allStreamed?.();
       };
       if (memory.kind === 'procfs') resetPeaks(memory.pids);
-      const runOptions: PageRunOptions = { imageUrl, prompt: request.prompt, maxNewTokens: request.decoding.maxNewTokens };
+      // The plan needs the image's size, which the orchestrator always sends; without it the processor runs as configured.
+      const plan = geometry && request.imageSize ? processorPlan(budget, request.imageSize, geometry) : null;
+      const runOptions: PageRunOptions = { imageUrl, prompt: request.prompt, maxNewTokens: request.decoding.maxNewTokens, plan };
       let result: PageRunResult;
       try {
         result = await withTimeout(
@@ -317,6 +333,16 @@ export function createTransformersJsBrowserEngine(): Engine {
         promptTokens: result.promptTokens,
         imageTokens: result.imageTokens,
         frames,
+        ...(request.imageSize
+          ? {
+              image: imageSeenFromProcessor(result.processor, {
+                budget: plan ? budget : 'native',
+                input: request.imageSize,
+                ...(request.preparedFrom ? { preparedFrom: request.preparedFrom } : {}),
+                ...(plan?.note ? { note: plan.note } : {}),
+              }),
+            }
+          : {}),
         generatedTokens: result.generatedTokens,
         phases,
         engineStats,

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { nowMs } from '../measure/clock.js';
 import { packageVersion } from '../measure/environment.js';
 import { UserError, type Engine, type LoadReport, type LoadRequest, type Phases, type RunOutput, type RunRequest, type TargetId } from './engine.js';
+import { DEFAULT_IMAGE_BUDGET, isImageBudget, type ImageBudget } from './image-budget.js';
+import { budgetNote, imageSeenFromProcessor, maskExtents, padToSquarePixels, processorGeometry, processorPlan, type ProcessorGeometry } from './transformersjs-image.js';
 
 // transformers.js ships JS with JSDoc types that are loose for these dynamic parts; the
 // structural types below are the subset this engine uses.
@@ -20,11 +22,20 @@ interface TensorLike {
   data: ArrayLike<number | bigint>;
   tolist?: () => unknown;
 }
+interface RawImageLike {
+  width: number;
+  height: number;
+  channels: number;
+  data: Uint8ClampedArray | Uint8Array;
+  resize: (width: number, height: number) => Promise<RawImageLike>;
+}
 interface ProcessorLike {
   apply_chat_template: (messages: unknown, options: Record<string, unknown>) => string;
   batch_decode: (ids: unknown, options: Record<string, unknown>) => string[];
   tokenizer: { decode: (ids: unknown, options: Record<string, unknown>) => string };
-  (text: string, images: unknown[], options?: Record<string, unknown>): Promise<Record<string, TensorLike>>;
+  image_processor?: { config?: Record<string, unknown>; size?: unknown };
+  config?: { image_seq_len?: number };
+  (text: string, images: unknown[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 interface ModelLike {
   sessions: Record<string, OrtSessionLike>;
@@ -73,7 +84,8 @@ export function createTransformersJsEngine(): Engine {
   let model: ModelLike | null = null;
   let processor: ProcessorLike | null = null;
   let timer: SessionTimer | null = null;
-  let imageSplitting = false;
+  let budget: ImageBudget = DEFAULT_IMAGE_BUDGET;
+  let geometry: ProcessorGeometry | null = null;
 
   async function library(): Promise<Transformers> {
     transformers ??= await import('@huggingface/transformers');
@@ -104,7 +116,7 @@ export function createTransformersJsEngine(): Engine {
       }
       lib.env.allowRemoteModels = false;
       lib.env.allowLocalModels = true;
-      imageSplitting = request.options?.imageSplitting === true;
+      budget = isImageBudget(request.options?.imageBudget) ? request.options.imageBudget : DEFAULT_IMAGE_BUDGET;
       const sessionOptions = {
         intraOpNumThreads: request.threads,
         interOpNumThreads: 1,
@@ -136,6 +148,7 @@ export function createTransformersJsEngine(): Engine {
         throw new Error(`UNAVAILABLE: no ${request.target} execution provider could load the model (${failures.join('; ')})`);
       }
       processor = (await lib.AutoProcessor.from_pretrained(dir, {})) as unknown as ProcessorLike;
+      geometry = processorGeometry(processor.image_processor?.config ?? {});
       timer = wrapSessions(model);
       const dtypes: Record<string, string> = {};
       for (const name of Object.keys(model.sessions)) dtypes[name] = request.model.quant;
@@ -149,9 +162,10 @@ export function createTransformersJsEngine(): Engine {
         packageVersion: packageVersion('@huggingface/transformers') ?? 'unknown',
         notes: [
           `onnxruntime-node ${packageVersion('onnxruntime-node') ?? '?'}; session_options intraOpNumThreads=${request.threads} interOpNumThreads=1 graphOptimizationLevel=${sessionOptions.graphOptimizationLevel}`,
-          `image splitting ${imageSplitting ? 'on' : 'off'} (do_image_splitting=${imageSplitting})`,
+          budgetNote(budget, geometry),
           ...failures.map((failure) => `tried and failed before ${loadedOn}: ${failure}`),
         ],
+        ...(geometry ? { imageBudget: { budget, frameSide: geometry.frameSide } } : {}),
       };
     },
 
@@ -163,20 +177,29 @@ export function createTransformersJsEngine(): Engine {
       const start = nowMs();
       const messages = [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: request.prompt }] }];
       const text = loadedProcessor.apply_chat_template(messages, { add_generation_prompt: true });
-      let image: unknown;
+      let image: RawImageLike;
       try {
-        image = await transformers.RawImage.read(request.imagePath);
+        image = (await transformers.RawImage.read(request.imagePath)) as unknown as RawImageLike;
       } catch (error) {
         throw new UserError(`image ${request.imagePath} cannot be decoded: ${(error as Error).message.split('\n')[0]}`);
       }
-      const inputs = await loadedProcessor(text, [image], { do_image_splitting: imageSplitting });
+      const input = { width: image.width, height: image.height };
+      const plan = geometry ? processorPlan(budget, input, geometry) : null;
+      if (plan?.padToSquare) {
+        const padded = padToSquarePixels(image.data, image.width, image.height, image.channels);
+        image = new transformers.RawImage(padded.data, padded.side, padded.side, image.channels as 1 | 2 | 3 | 4) as unknown as RawImageLike;
+      }
+      if (plan?.resizeTo) image = await image.resize(plan.resizeTo.width, plan.resizeTo.height);
+      if (plan && loadedProcessor.image_processor) loadedProcessor.image_processor.size = { longest_edge: plan.longestEdge };
+      const inputs = await loadedProcessor(text, [image], plan ? { do_image_splitting: plan.doImageSplitting } : {});
       const preprocessMs = nowMs() - start;
       const inputIds = inputs.input_ids as TensorLike;
       const promptTokens = inputIds.dims[1] ?? 0;
       const imageTokenId = loadedModel.config.image_token_id;
       let imageTokens = 0;
       for (const id of Array.from(inputIds.data)) if (Number(id) === imageTokenId) imageTokens++;
-      const frames = (inputs.pixel_values as TensorLike | undefined)?.dims[1] ?? 0;
+      const pixelValues = inputs.pixel_values as TensorLike | undefined;
+      const frames = pixelValues?.dims[1] ?? 0;
 
       const tokenizer = loadedProcessor.tokenizer;
       // A streamer that reports every generated token as it is produced; the first `put` is the prompt.
@@ -207,6 +230,19 @@ export function createTransformersJsEngine(): Engine {
       const decoderCalls = calls.decoder_model_merged ?? [];
       const embedCalls = calls.embed_tokens ?? [];
       const visionEncodeMs = sum(calls.vision_encoder);
+      const mask = inputs.pixel_attention_mask as TensorLike | undefined;
+      const rowsCols = inputs as { rows?: number[][]; cols?: number[][] };
+      const seen = imageSeenFromProcessor(
+        {
+          pixelDims: pixelValues?.dims ?? [],
+          extents: mask ? maskExtents(mask.dims, mask.data as ArrayLike<number>) : [],
+          rows: rowsCols.rows?.[0]?.[0] ?? 0,
+          cols: rowsCols.cols?.[0]?.[0] ?? 0,
+          imageTokens,
+          tokensPerFrame: loadedProcessor.config?.image_seq_len ?? null,
+        },
+        { budget, input: request.imageSize ?? input, ...(request.preparedFrom ? { preparedFrom: request.preparedFrom } : {}), ...(plan?.note ? { note: plan.note } : {}) },
+      );
       const phases: Phases = {
         preprocessMs,
         visionEncodeMs,
@@ -221,8 +257,9 @@ export function createTransformersJsEngine(): Engine {
         frames,
         generatedTokens,
         phases,
+        image: seen,
         engineStats: { decoderCalls: decoderCalls.length, visionEncoderCalls: (calls.vision_encoder ?? []).length },
-        decodingApplied: { do_sample: false, max_new_tokens: request.decoding.maxNewTokens, greedy: true, do_image_splitting: imageSplitting },
+        decodingApplied: { do_sample: false, max_new_tokens: request.decoding.maxNewTokens, greedy: true, image_budget: budget },
       };
     },
 

@@ -91,7 +91,7 @@ export function checkOnnxConfig(dir: string, size: ShapeSize, catalogParameters:
   let parameters: number | undefined;
   if (Object.values(found).every((value) => value !== undefined)) {
     const f = found as Record<keyof typeof found, number>;
-    const spec: SmolVlmSpec = {
+    const spec: Omit<SmolVlmSpec, 'processor'> = {
       name: 'from config.json',
       text: { hidden: f['text.hidden'], ffn: f['text.ffn'], layers: f['text.layers'], heads: f['text.heads'], kvHeads: f['text.kvHeads'], headDim: f['text.hidden'] / f['text.heads'] },
       vision: { hidden: f['vision.hidden'], ffn: f['vision.ffn'], layers: f['vision.layers'], heads: f['vision.heads'], imageSize: f['vision.imageSize'], patchSize: f['vision.patchSize'] },

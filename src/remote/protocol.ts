@@ -4,6 +4,7 @@
  * schemas, so a remote cell is checked exactly as a local one would be.
  */
 import { z } from 'zod';
+import { IMAGE_BUDGETS } from '../engines/image-budget.js';
 import { CellSchema, EnvironmentSchema, TaskSchema } from '../results/schema.js';
 
 export const PROTOCOL_VERSION = 'vlmbench-device-runner/1';
@@ -20,8 +21,10 @@ export const DeviceSessionSettingsSchema = z.object({
   /** Uncounted warm-up runs per cell, before the counted ones. */
   warmup: z.number().int().nonnegative(),
   threads: z.number().int().positive(),
-  /** SmolVLM image splitting (do_image_splitting) on or off. */
+  /** SmolVLM image splitting (do_image_splitting) on or off: off only under the `single` budget. */
   imageSplitting: z.boolean(),
+  /** The run's --image-budget (docs/image-budget.md); absent from sessions of older harnesses. */
+  imageBudget: z.enum(IMAGE_BUDGETS).optional(),
   /** Upper bound on one model load or one run, ms. */
   timeoutMs: z.number().int().positive(),
 });

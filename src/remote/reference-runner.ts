@@ -128,7 +128,7 @@ export async function runReferenceRunner(options: ReferenceRunnerOptions): Promi
       } else {
         resetTreePeaks(process.pid);
         const start = nowMs();
-        report = await engine.load({ model, target, threads: settings.threads, timeoutMs: settings.timeoutMs, options: { imageSplitting: settings.imageSplitting } });
+        report = await engine.load({ model, target, threads: settings.threads, timeoutMs: settings.timeoutMs, options: { imageBudget: settings.imageBudget ?? (settings.imageSplitting ? 'native' : 'single') } });
         loadMs = nowMs() - start;
         loadMemory = treePeaks(process.pid);
       }

@@ -23,6 +23,7 @@ import {
   type Verdict,
   type VariantTaskFigures,
 } from './model.js';
+import { seenWords } from './model/image-seen.js';
 import { latencyBoxChart } from './charts/latency-box.js';
 import { qualityLatencyChart } from './charts/quality-latency.js';
 import { decodeRateChart, ttftChart } from './charts/speed-bars.js';
@@ -389,11 +390,19 @@ function fairnessSection(model: ReportModel): string {
     const notes = f.notes
       .map((n) => `<li><strong>${e(n.variant)}</strong>: ${n.notes.length ? n.notes.map((x) => e(x)).join('; ') : '<span class="muted">no notes</span>'}</li>`)
       .join('');
+    const seen = f.imagesSeen.length
+      ? `<h4>What each engine saw, per fixture</h4><p>Frames, tile grid, frame size and image tokens each engine encoded (measured unless marked), with the median latency per image and per frame.</p>` +
+        table(
+          ['Task', 'Fixture', 'Image', ...f.variants.map((v) => `${legendMarker(v.index)}${e(v.label)}`), 'Same frames?'],
+          f.imagesSeen.map((r) => [e(r.task), e(r.fixture), e(r.input), ...r.seen.map((s) => e(seenWords(s))), r.agreement?.startsWith('differ') ? `<strong class="differs">${e(r.agreement)}</strong>` : e(r.agreement ?? '–')]),
+          'images-seen',
+        )
+      : '';
     const settings = table(['Setting', 'Value'], f.settings.map(([k, v]) => [e(k), e(v)]));
     const prompts = table(['Task', 'Prompt (identical for every engine)'], f.prompts.map(([k, v]) => [e(k), `<pre class="text">${e(v)}</pre>`]));
     return (
       (multiRun ? `<h3>Run ${e(f.runId)} <span class="device">on ${e(f.deviceLabel)}</span></h3>` : '') +
-      `<h4>What each engine really ran</h4>${table(headers, rows, 'fairness')}` +
+      `<h4>What each engine really ran</h4>${table(headers, rows, 'fairness')}${seen}` +
       `<h4>Why they differ (engine load notes)</h4><ul class="notes">${notes}</ul>` +
       `<h4>Settings shared by every engine</h4>${settings}<h4>Prompts</h4>${prompts}`
     );

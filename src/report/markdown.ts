@@ -7,6 +7,7 @@ import { escapeMarkdownCell as cell, escapeMarkdownText as text, markdownCodeBlo
 import { textExcerpt } from '../results/text-cap.js';
 import { TASK_LABELS, WEIGHTS_LABELS, formatBytes, formatMs, formatNumber, metricHeading, metricLabel, showsQuality, type ReportModel, type TaskView, type VariantTaskFigures } from './model.js';
 import { UNVERIFIED_BANNER, unverifiedModelLabels } from '../results/real-weights.js';
+import { seenWords } from './model/image-seen.js';
 
 function mdTable(headers: string[], rows: string[][]): string {
   return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -188,6 +189,16 @@ export function renderMarkdown(model: ReportModel): string {
       ),
       '',
     );
+    if (f.imagesSeen.length > 0) {
+      out.push('What each engine saw, per fixture (frames, tile grid, frame size, image tokens; median latency per image and per frame):', '');
+      out.push(
+        mdTable(
+          ['Task', 'Fixture', 'Image', ...f.variants.map((v) => cell(v.label)), 'Same frames?'],
+          f.imagesSeen.map((r) => [r.task, cell(r.fixture), r.input, ...r.seen.map((s) => cell(seenWords(s))), r.agreement ?? '–']),
+        ),
+        '',
+      );
+    }
     out.push('Engine notes (why they differ):', '');
     for (const n of f.notes) out.push(`- **${text(n.variant)}**: ${n.notes.length ? n.notes.map(text).join('; ') : 'no notes'}`);
     out.push('', mdTable(['Setting', 'Value'], f.settings.map(([k, v]) => [cell(k), cell(v)])), '');

@@ -50,6 +50,8 @@ export const SummaryVerdictSchema = z.object({
   spread: z.string().nullable().optional(),
   /** Settings that differ between the contenders. */
   caveats: z.array(z.string()),
+  /** The image budget the contenders ran with (docs/image-budget.md); also stated in the evidence. */
+  imageBudget: z.string().optional(),
 });
 
 const NetworkFiguresSchema = z.object({ attempts: z.number().int().nonnegative(), destinations: z.array(z.string()) });
@@ -189,6 +191,7 @@ export function buildSummaryJson(model: ReportModel): SummaryJson {
         ...(v.figures && v.figures.every(Number.isFinite) ? { figures: v.figures, figureUnit: v.figureUnit } : {}),
         ...(v.spread !== undefined ? { spread: v.spread } : {}),
         caveats: v.caveats,
+        ...(v.imageBudget ? { imageBudget: v.imageBudget } : {}),
       };
     }),
     engines: uniqueBy(

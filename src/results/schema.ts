@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { TARGETS, TASKS } from '../engines/engine.js';
+import { IMAGE_BUDGETS, type ImageSeen } from '../engines/image-budget.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -37,6 +38,25 @@ const ResidentKindsSchema = z.object({
   rssShmemBytes: z.number().int().nonnegative(),
 });
 
+const SizeSchema = z.object({ width: z.number().int().positive(), height: z.number().int().positive() });
+
+/** What a vision engine encoded for the sample's image (src/engines/image-budget.ts). */
+export const ImageSeenSchema = z.object({
+  budget: z.enum(IMAGE_BUDGETS),
+  source: z.enum(['measured', 'estimated']),
+  method: z.string(),
+  input: SizeSchema,
+  preparedFrom: SizeSchema.optional(),
+  frames: z.number().int().nonnegative(),
+  grid: z.object({ columns: z.number().int().positive(), rows: z.number().int().positive() }).nullable(),
+  overview: z.boolean(),
+  frameSizes: z.array(SizeSchema.extend({ count: z.number().int().positive() })),
+  paddedFrames: z.number().int().nonnegative().optional(),
+  tokensPerFrame: z.number().int().nonnegative().nullable(),
+  imageTokens: z.number().int().nonnegative().nullable(),
+  note: z.string().optional(),
+}) satisfies z.ZodType<ImageSeen>;
+
 /** One counted (or warm-up) run of a cell, measured by the host's clock. */
 export const SampleSchema = z.object({
   /**
@@ -69,6 +89,8 @@ export const SampleSchema = z.object({
   /** Peak GPU memory of the host's process tree over this sample (nvidia-smi); absent where there is none. */
   gpuMemoryBytes: z.number().nonnegative().optional(),
   phases: PhasesSchema.optional(),
+  /** Vision engines: the frames, tile grid, frame resolution and image tokens this sample's image became, and how that was learnt. */
+  image: ImageSeenSchema.optional(),
   engineStats: RawStats.optional(),
   /** Token arrival times in ms from the start of the sample. */
   tokenTimesMs: z.array(z.number()).optional(),
@@ -390,8 +412,10 @@ export const SettingsSchema = z.object({
   profile: z.string().optional(),
   /** The noise band δ of ratio verdicts (0.05 = ±5%; src/verdict/band.ts); absent: the default. */
   noiseBand: z.number().positive().optional(),
-  /** transformers.js image splitting (SmolVLM's tiling); off keeps one frame per image. */
+  /** Runs from before --image-budget: transformers.js image splitting (SmolVLM's tiling); off kept one squashed frame per image. */
   imageSplitting: z.boolean().optional(),
+  /** --image-budget (src/engines/image-budget.ts): native, matched or single; absent in older runs (see imageSplitting). */
+  imageBudget: z.enum(IMAGE_BUDGETS).optional(),
   /** Options passed to every engine's load (e.g. cdpUrl for a remote browser). */
   engineOptions: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   quant: z.record(z.string(), z.string()).optional(),

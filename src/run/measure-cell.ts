@@ -44,6 +44,7 @@ export function toSample(run: MeasuredRun): Sample {
     peakRssBytes: run.memory.hostPeakRssBytes,
     workerPeakRssBytes: run.memory.workerPeakRssBytes,
     phases: output.phases,
+    ...(output.image ? { image: output.image } : {}),
     engineStats: output.engineStats,
     tokenTimesMs: tokens.map((t) => Math.round(t * 1000) / 1000),
     tokenTimesSource: useEngine ? 'host-arrival' : 'engine-process',

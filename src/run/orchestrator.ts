@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { LoadReport, ResolvedModel, TargetId, TaskId } from '../engines/engine.js';
 import { UserError } from '../engines/engine.js';
+import { DEFAULT_IMAGE_BUDGET, type ImageBudget } from '../engines/image-budget.js';
 import { ENGINE_INFO, assertEngineId } from '../engines/registry.js';
-import { BUILTIN_FIXTURES_DIR, checkImage, loadManifest, type LoadedFixture } from '../fixtures/manifest.js';
+import { BUILTIN_FIXTURES_DIR, inspectImage, loadManifest, type LoadedFixture } from '../fixtures/manifest.js';
 import { isoNow, nowMs } from '../measure/clock.js';
 import { REPO_ROOT, TOOL_VERSION, environmentFingerprint, packageVersion, thermalSnapshot } from '../measure/environment.js';
 import { detectOffline } from '../measure/network.js';
@@ -41,6 +42,7 @@ import { cellKey, countCells, makePlan, type Block, type HostPlan } from './plan
 import type { Progress } from './progress.js';
 import { cellOutput, cellStats, toSample } from './measure-cell.js';
 import { actualBackend, fallbackReason } from './fallback.js';
+import { PreparedImages, type FedImage } from './prepared-images.js';
 
 export interface RunOptions {
   engines: string[];
@@ -70,7 +72,10 @@ export interface RunOptions {
   offline: boolean;
   /** Run model files that are not shown to be the catalog's checkpoint, marked unverified. */
   allowUnverified?: boolean;
-  imageSplitting: boolean;
+  /** How many frames each vision engine encodes per image (src/engines/image-budget.ts). */
+  imageBudget: ImageBudget;
+  /** Only in settings recorded before --image-budget; carried so a recorded run's settings round-trip. */
+  imageSplitting?: boolean;
   quant?: Record<string, string>;
   localPaths?: Record<string, Record<string, string>>;
   resultsRoot: string;
@@ -167,6 +172,7 @@ export function settingsFrom(options: RunOptions, fixturesDir: string): Settings
     offline: options.offline,
     networkAudit: options.networkAudit,
     imageSplitting: options.imageSplitting,
+    imageBudget: options.imageBudget,
     engineOptions: options.engineOptions,
     quant: options.quant,
     profile: options.profile?.name,
@@ -205,7 +211,9 @@ export function optionsFromSettings(settings: Settings): OptionsFromSettings {
     cooldownMs: settings.cooldownMs,
     offline: settings.offline,
     networkAudit: settings.networkAudit,
-    imageSplitting: settings.imageSplitting ?? false,
+    imageSplitting: settings.imageSplitting,
+    // Runs recorded before --image-budget are refused by --resume (src/commands/run.ts).
+    imageBudget: settings.imageBudget ?? DEFAULT_IMAGE_BUDGET,
     engineOptions: settings.engineOptions,
     quant: settings.quant,
     engineOptionsByEngine: settings.engineOptionsByEngine,
@@ -255,6 +263,9 @@ export class Orchestrator {
   private readonly abort = new AbortController();
   private journal!: Journal;
   private audit: NetworkAuditor | null = null;
+  private prepared!: PreparedImages;
+  /** Each fixture's image size, from its check before the first run. */
+  private readonly imageSizes = new Map<string, { width: number; height: number }>();
 
   constructor(
     private readonly options: RunOptions,
@@ -329,6 +340,7 @@ export class Orchestrator {
       if (options.profile) header.extra = { ...(header.extra ?? {}), profile: options.profile };
     }
 
+    this.prepared = new PreparedImages(join(options.resultsRoot, runId, 'prepared-images'));
     this.progress.note(`run ${runId}: journal ${this.journal.path}`);
     if (options.networkAudit) {
       this.audit = await NetworkAuditor.start(join(options.resultsRoot, runId), {
@@ -544,7 +556,7 @@ export class Orchestrator {
           ...(plan.variant.options ?? {}),
           ...(this.options.engineOptions ?? {}),
           ...(this.options.engineOptionsByEngine?.[plan.engine] ?? {}),
-          imageSplitting: this.options.imageSplitting,
+          imageBudget: this.options.imageBudget,
           // Lets an engine refuse a registry download at once instead of waiting out the load timeout.
           offline: this.options.offline,
         },
@@ -636,13 +648,11 @@ export class Orchestrator {
     const client = host.client;
     if (!client || host.unavailable || host.failed || progress.error) return;
     const decoding = decodingFor(fixture.task, this.options.maxNewTokens[fixture.task]);
+    const image = await this.imageFor(host, fixture);
     const sentAtMs = nowMs() - this.startedAtMs;
     const gpu = this.options.targets.includes('gpu') ? await startGpuMemorySampler(() => [client.pid, ...descendantPids(client.pid)]) : null;
     try {
-      const run = await client.run(
-        { fixtureId: fixture.id, task: fixture.task, imagePath: fixture.imagePath, prompt: TASK_PROMPTS[fixture.task], decoding },
-        this.options.timeoutMs,
-      );
+      const run = await client.run({ fixtureId: fixture.id, task: fixture.task, prompt: TASK_PROMPTS[fixture.task], decoding, ...image }, this.options.timeoutMs);
       const gpuMemoryBytes = (await gpu?.stop()) ?? undefined;
       host.audit?.notePageRequests(run.output.networkRequests);
       if (host.coldStart && host.coldStart.firstResultAt === undefined) host.coldStart.firstResultAt = nowMs();
@@ -684,6 +694,20 @@ export class Orchestrator {
     } finally {
       this.progress.sample(`${host.plan.engine} · ${fixture.id}`);
     }
+  }
+
+  /**
+   * The image a host is given for a fixture, with its size: the fixture's own, or under the single
+   * budget one the harness prepared at the host's frame side (before the timed run, for every vision
+   * engine alike). Engines that report no image budget (tesseract, QVAC OCR) always get the fixture's.
+   */
+  private async imageFor(host: LiveHost, fixture: LoadedFixture): Promise<FedImage> {
+    const size = this.imageSizes.get(fixture.id);
+    const own: FedImage = { imagePath: fixture.imagePath, ...(size ? { imageSize: size } : {}) };
+    const budget = host.load?.report.imageBudget;
+    if (budget?.budget !== 'single' || !size) return own;
+    const imagePath = await this.prepared.single(fixture, budget.frameSide);
+    return { imagePath, imageSize: { width: budget.frameSide, height: budget.frameSide }, preparedFrom: size };
   }
 
   private needsMore(progress: CellProgress): boolean {
@@ -760,8 +784,9 @@ export class Orchestrator {
       }
       cells.set(host, { startedAt: isoNow(), warmup: [], samples: [], texts: [], elapsedMs: 0, error: null });
     }
-    const imageProblem = await checkImage(fixture.imagePath);
-    if (imageProblem) for (const progress of cells.values()) progress.error = `fixture image: ${imageProblem}`;
+    const inspected = await inspectImage(fixture.imagePath);
+    if ('problem' in inspected) for (const progress of cells.values()) progress.error = `fixture image: ${inspected.problem}`;
+    else this.imageSizes.set(fixture.id, inspected.size);
 
     // A host that has just loaded settles first (hostWarmup); hosts still alternate, so the
     // extra runs of one do not run while another is being timed.

@@ -111,7 +111,8 @@ async function measure(engine: string, config: Config, options: TuneOptions, res
     loadTimeoutMs: 600_000,
     scheduling: 'sequential',
     offline: options.offline,
-    imageSplitting: false,
+    // A speed study of one configuration against another: one frame per image keeps trials short.
+    imageBudget: 'single',
     quant: { [engine]: config.quant },
     engineOptions: config.options,
     resultsRoot,

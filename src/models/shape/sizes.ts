@@ -20,7 +20,8 @@ export interface ParameterCounts {
   total: number;
 }
 
-export function parameterCounts(spec: SmolVlmSpec, vocabSize = SHAPE_VOCAB_SIZE): ParameterCounts {
+/** Counts need only the dimensions, not the processor settings. */
+export function parameterCounts(spec: Omit<SmolVlmSpec, 'processor'>, vocabSize = SHAPE_VOCAB_SIZE): ParameterCounts {
   const { text, vision } = spec;
   const kvWidth = text.kvHeads * text.headDim;
   const textMatrices = text.layers * (2 * text.hidden * text.hidden + 2 * text.hidden * kvWidth + 3 * text.hidden * text.ffn) + vocabSize * text.hidden;

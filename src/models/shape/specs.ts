@@ -22,6 +22,7 @@ export const SMOLVLM2_500M_SHAPE_SPEC: SmolVlmSpec = {
   text: { hidden: 960, ffn: 2560, layers: 32, heads: 15, kvHeads: 5, headDim: 64, vocabExtra: SMOLVLM2_256M_SHAPE_SPEC.text.vocabExtra },
   vision: { ...SMOLVLM2_256M_SHAPE_SPEC.vision },
   scaleFactor: 4,
+  processor: SMOLVLM2_256M_SHAPE_SPEC.processor,
 };
 
 export { SMOLVLM2_256M_SHAPE_SPEC };
@@ -73,7 +74,8 @@ export function ggufVisionDims(spec: SmolVlmSpec): VisionDims {
     heads: spec.vision.heads,
     scaleFactor: spec.scaleFactor,
     layerNormEps: 1e-6,
-    // Same long side as the ONNX side's processor, so neither runtime upscales a 512 px image.
-    preprocImageSize: spec.vision.imageSize,
+    // The real mmproj writes preproc_image_size from the processor's size.longest_edge (2048),
+    // as the ONNX side's preprocessor_config.json does: both runtimes tile as with real weights.
+    preprocImageSize: spec.processor.longestEdge,
   };
 }

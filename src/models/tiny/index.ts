@@ -2,14 +2,28 @@
  * `vlmbench models make-tiny`: every tiny random-weight model the offline quick start and the
  * tests use, generated deterministically by the project's own code into the cache.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { buildOnce, type Note } from '../build-once.js';
 import { modelCacheDir } from '../cache.js';
+import { TINY_TEXT_DIMS, TINY_VISION_DIMS } from './smolvlm-gguf.js';
+import { TINY_SMOLVLM_SPEC } from './smolvlm-spec.js';
 
 /** Bump when a generator's output changes, so stale caches are rebuilt. */
-export const TINY_GENERATION = 1;
+export const TINY_GENERATION = 2;
 export const TINY_SEED = 1234;
+
+/**
+ * The cache key of this generation: the generation number and a hash of the dimensions the
+ * generators are given. Each key has its own folder, so a changed generator (or changed dims
+ * someone forgot to bump for) gets a new cache entry, and an older checkout sharing the cache
+ * keeps its own files instead of fighting over one folder.
+ */
+export function tinyCacheKey(): string {
+  const inputs = JSON.stringify({ seed: TINY_SEED, onnx: TINY_SMOLVLM_SPEC, ggufText: TINY_TEXT_DIMS, ggufVision: TINY_VISION_DIMS });
+  return `g${TINY_GENERATION}-${createHash('sha256').update(inputs).digest('hex').slice(0, 10)}`;
+}
 
 export type TinyKind = 'tiny-onnx' | 'tiny-gguf' | 'tiny-ocr-easyocr' | 'tiny-ocr-doctr';
 
@@ -28,7 +42,7 @@ export interface TinyFiles {
 async function generateOnce(dir: string, generate: (dir: string) => Promise<Record<string, unknown>>, note?: Note): Promise<Record<string, unknown>> {
   await buildOnce(
     dir,
-    `${TINY_GENERATION}:${TINY_SEED}`,
+    tinyCacheKey(),
     async (staging) => {
       const files = await generate(staging);
       writeFileSync(join(staging, 'files.json'), `${JSON.stringify(mapPaths(files, (path) => relative(staging, path) || '.'), null, 2)}\n`);
@@ -48,7 +62,7 @@ function mapPaths(value: Record<string, unknown>, map: (path: string) => string)
 }
 
 export function tinyDir(kind: TinyKind | 'tiny-ocr', root = modelCacheDir('tiny')): string {
-  return join(root, kind);
+  return join(root, tinyCacheKey(), kind);
 }
 
 /** Generates (or reuses, after checking its files) one kind of tiny model and returns its files by role; `note` hears of a repair. */

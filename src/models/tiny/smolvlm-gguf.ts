@@ -41,16 +41,21 @@ export interface VisionDims {
 }
 
 export const TINY_TEXT_DIMS: TextDims = { hidden: 64, layers: 2, heads: 4, kvHeads: 2, ffn: 128, contextLength: 4096, ropeTheta: 10000, rmsNormEps: 1e-5 };
+/**
+ * The tiny projector: the real 512 px frames and SmolVLM2's preproc_image_size 2048, so llama.cpp
+ * tiles images exactly as it does with the real mmproj; 32 px patches and one narrow layer keep it
+ * cheap, and the pixel shuffle (factor 4) leaves 16 image tokens per frame, as in the tiny ONNX model.
+ */
 export const TINY_VISION_DIMS: VisionDims = {
-  imageSize: 32,
-  patchSize: 8,
-  hidden: 32,
-  ffn: 64,
+  imageSize: 512,
+  patchSize: 32,
+  hidden: 16,
+  ffn: 32,
   layers: 1,
   heads: 2,
-  scaleFactor: 2,
+  scaleFactor: 4,
   layerNormEps: 1e-6,
-  preprocImageSize: 32,
+  preprocImageSize: 2048,
 };
 
 export interface SmolVlmGgufOptions {

@@ -477,11 +477,11 @@ function configJson(spec: SmolVlmSpec, vocabulary: SmolVlmVocabulary): object {
   };
 }
 
+/** The real checkpoints' preprocessor settings (spec.processor), with the spec's frame size. */
 function preprocessorConfigJson(spec: SmolVlmSpec): object {
-  const edge = spec.vision.imageSize;
   return {
     do_convert_rgb: true,
-    do_image_splitting: false,
+    do_image_splitting: spec.processor.doImageSplitting,
     do_normalize: true,
     do_pad: true,
     do_rescale: true,
@@ -489,11 +489,11 @@ function preprocessorConfigJson(spec: SmolVlmSpec): object {
     image_mean: [0.5, 0.5, 0.5],
     image_processor_type: 'SmolVLMImageProcessor',
     image_std: [0.5, 0.5, 0.5],
-    max_image_size: { longest_edge: edge },
+    max_image_size: { longest_edge: spec.vision.imageSize },
     processor_class: 'SmolVLMProcessor',
     resample: 1,
     rescale_factor: 1 / 255,
-    size: { longest_edge: edge },
+    size: { longest_edge: spec.processor.longestEdge },
   };
 }
 

@@ -25,17 +25,35 @@ export interface SmolVlmSpec {
   };
   /** Pixel-shuffle factor: scaleFactor² patches merge into one image token. */
   scaleFactor: number;
+  /**
+   * The image processor's settings, as the real checkpoints ship them: an image's long side is
+   * resized to `longestEdge` (preprocessor `size.longest_edge`, the mmproj's
+   * `clip.vision.preproc_image_size`), then cut into `vision.imageSize` frames plus a global
+   * frame when `doImageSplitting` is on.
+   */
+  processor: { longestEdge: number; doImageSplitting: boolean };
 }
 
 /**
- * The tiny model the tests and quick runs use: about 0.63 MB of fp32 ONNX (0.18 MB q8),
- * one 64 px frame per image, 16 image tokens per frame.
+ * SmolVLM2's processor settings (HuggingFaceTB/SmolVLM2-256M-Video-Instruct and -500M
+ * preprocessor_config.json: size.longest_edge 2048, max_image_size.longest_edge 512,
+ * do_image_splitting true). Generated models carry them so that they take the same tiling
+ * paths the real weights take: a 1240×1754 page becomes a 3×4 grid plus the global frame.
+ */
+export const SMOLVLM2_PROCESSOR = { longestEdge: 2048, doImageSplitting: true } as const;
+
+/**
+ * The tiny model the tests and quick runs use: under 1 MB of fp32 ONNX. Its frames are the real
+ * 512 px, so images tile exactly as they do for SmolVLM2; the tower stays cheap by cutting a frame
+ * into only 16×16 patches of 32 px (one narrow layer), and the pixel shuffle (factor 4, as in the
+ * real model) leaves 16 image tokens per frame.
  */
 export const TINY_SMOLVLM_SPEC: SmolVlmSpec = {
   name: 'tiny-random-smolvlm',
   text: { hidden: 64, ffn: 96, layers: 2, heads: 4, kvHeads: 2, headDim: 16, vocabExtra: 213 },
-  vision: { imageSize: 64, patchSize: 8, hidden: 32, ffn: 64, layers: 1, heads: 2 },
-  scaleFactor: 2,
+  vision: { imageSize: 512, patchSize: 32, hidden: 16, ffn: 32, layers: 1, heads: 2 },
+  scaleFactor: 4,
+  processor: SMOLVLM2_PROCESSOR,
 };
 
 /**
@@ -47,6 +65,7 @@ export const SMOLVLM2_256M_SHAPE_SPEC: SmolVlmSpec = {
   text: { hidden: 576, ffn: 1536, layers: 30, heads: 9, kvHeads: 3, headDim: 64, vocabExtra: 48981 },
   vision: { imageSize: 512, patchSize: 16, hidden: 768, ffn: 3072, layers: 12, heads: 12 },
   scaleFactor: 4,
+  processor: SMOLVLM2_PROCESSOR,
 };
 
 /** Patches along one side of a frame. */
@@ -68,6 +87,7 @@ export function validateSpec(spec: SmolVlmSpec): void {
   if (vision.hidden % vision.heads !== 0) problems.push('vision.hidden must be a multiple of vision.heads');
   if (text.heads % text.kvHeads !== 0) problems.push('text.heads must be a multiple of text.kvHeads');
   if (text.headDim % 2 !== 0) problems.push('text.headDim must be even (RoPE rotates pairs)');
+  if (spec.processor.longestEdge < vision.imageSize) problems.push('processor.longestEdge must be at least vision.imageSize');
   const counts: Array<[string, number, number]> = [
     ['text.hidden', text.hidden, 1], ['text.ffn', text.ffn, 1], ['text.layers', text.layers, 1],
     ['text.heads', text.heads, 1], ['text.kvHeads', text.kvHeads, 1], ['text.headDim', text.headDim, 1],

@@ -1,7 +1,9 @@
 /** The fairness table: per run, what each variant actually ran with, and which settings differ. */
 import type { Cell, ModelRecord, Sample } from '../../results/schema.js';
 import { formatMs } from '../format.js';
+import { budgetOfSettings } from '../../engines/image-budget.js';
 import { distinctSorted } from './figures.js';
+import { budgetOfVariant, distinctFrameSizes, distinctGrids, framesSourceOf, imageSeenRows } from './image-seen.js';
 import { variantId } from './variants.js';
 import type { FairnessRow, FairnessView, RunView, Variant } from './types.js';
 
@@ -39,7 +41,11 @@ export function buildFairness(run: RunView, variants: Variant[]): FairnessView {
     attribute('Device', (v) => joinDistinct(cellsOf(v).map((c) => c.load?.device))),
     attribute('Threads', (v) => joinDistinct(cellsOf(v).map((c) => c.load?.threads))),
     attribute('dtypes', (v) => joinDistinct(cellsOf(v).map((c) => (c.load ? describeDtypes(c.load.dtypes) : null)))),
+    attribute('Image budget', (v) => budgetOfVariant(samplesOf(v), results.run.settings)),
     attribute('Frames per image', (v) => joinDistinct(samplesOf(v).map((s) => s.frames))),
+    attribute('Tile grid', (v) => distinctGrids(samplesOf(v))),
+    attribute('Frame resolution', (v) => distinctFrameSizes(samplesOf(v))),
+    attribute('Frames measured by', (v) => framesSourceOf(samplesOf(v))),
     attribute('Image tokens', (v) => joinDistinct(samplesOf(v).map((s) => s.imageTokens))),
     attribute('Prompt tokens', (v) => {
       const values = distinctSorted(samplesOf(v).map((s) => s.promptTokens));
@@ -64,6 +70,7 @@ export function buildFairness(run: RunView, variants: Variant[]): FairnessView {
     ['Minimum time per cell', s.minTimeMs !== undefined ? formatMs(s.minTimeMs) : '–'],
     ['Threads', String(s.threads)],
     ['Max new tokens', Object.entries(s.maxNewTokens).map(([task, n]) => `${task}: ${n}`).join(', ')],
+    ['Image budget', budgetOfSettings(s)],
     ['Decoding', 'greedy (temperature 0)'],
     ['Scheduling', s.scheduling],
     ['Cool-down between requests', s.cooldownMs !== undefined ? formatMs(s.cooldownMs) : '–'],
@@ -80,6 +87,12 @@ export function buildFairness(run: RunView, variants: Variant[]): FairnessView {
     notes: present.map((v) => ({ variant: v.label, notes: [...new Set(cellsOf(v).flatMap((c) => c.load?.notes ?? []))] })),
     settings,
     prompts: Object.entries(results.prompts),
+    imagesSeen: imageSeenRows(
+      results.cells.filter((c) => present.some((v) => v.id === variantId(c.key))),
+      present,
+      (c) => variantId(c.key),
+      new Map(results.fixtures.items.map((item) => [item.id, { width: item.width, height: item.height }])),
+    ),
   };
 }
 

@@ -113,6 +113,8 @@ export interface Verdict {
   spread?: string | null;
   /** Settings that differ between the contenders, shown next to the verdict they affect. */
   caveats: string[];
+  /** The image budget the contenders ran with, as stated in the evidence ("Image budget: native."). */
+  imageBudget?: string;
   n: number;
   fixtures: string[];
   metric?: string;
@@ -168,11 +170,41 @@ export interface FairnessRow {
   differs: boolean;
 }
 
+/** What one variant encoded for one fixture (its first performance sample's record) and its speed per image and per frame. */
+export interface ImageSeenCell {
+  frames: number;
+  /** "3×4 + global", "whole image". */
+  grid: string;
+  /** "512×512". */
+  frameSize: string;
+  imageTokens: number | null;
+  /** measured, estimated, or unrecorded (older results). */
+  source: string;
+  /** Median latency of the fixture's performance samples, and that over the frames. */
+  latencyMs: number | null;
+  perFrameMs: number | null;
+  /** Why this image could not get exactly the budget, when it could not. */
+  note?: string;
+}
+
+export interface ImageSeenRow {
+  task: TaskId;
+  fixture: string;
+  /** The fixture's size, "1240×1754". */
+  input: string;
+  /** One per FairnessView.variants entry; null where that variant has no image record for the fixture. */
+  seen: Array<ImageSeenCell | null>;
+  /** With two or more records: "same", or "differ: frames, grid, …"; null with fewer. */
+  agreement: string | null;
+}
+
 export interface FairnessView {
   runId: string;
   deviceLabel: string;
   variants: Variant[];
   rows: FairnessRow[];
+  /** Per fixture, what each vision engine encoded (src/report/model/image-seen.ts). */
+  imagesSeen: ImageSeenRow[];
   /** Engine-reported reasons (load notes), per variant label. */
   notes: Array<{ variant: string; notes: string[] }>;
   settings: Array<[string, string]>;

@@ -11,6 +11,7 @@ import { metricHigherIsBetter, metricLabel, TASK_LABELS } from './metrics.js';
 import type { Aspect, FairnessView, Verdict, VariantTaskFigures, Weights } from './types.js';
 import { weakestWeights, weightsOf, WEIGHTS_LABELS } from './variants.js';
 import { hasFigure, RATIO_ASPECTS, ratioVerdict, type RatioAspect } from './verdict-ratio.js';
+import { budgetPhrase } from './image-seen.js';
 import { outcomeOf, pWords, shortVerdict, sig4, weightsTag, type VerdictContext } from './verdict-words.js';
 
 /** Pairs of variants a verdict compares: different engines, same target, same model where possible. */
@@ -34,7 +35,7 @@ function caveatsFor(fairness: FairnessView | undefined, a: VariantTaskFigures, b
   const ib = fairness.variants.findIndex((v) => v.id === b.variant.id);
   if (ia < 0 || ib < 0) return [];
   // Rows that name the contenders rather than a setting they ran with.
-  const identity = new Set(['Engine package', 'Model source', 'Synthetic weights']);
+  const identity = new Set(['Engine package', 'Model source', 'Synthetic weights', 'Frames measured by']);
   return fairness.rows
     .filter((row) => !identity.has(row.attribute) && row.values[ia] !== row.values[ib])
     .map((row) => `${row.attribute}: ${row.values[ia]} vs ${row.values[ib]}`);
@@ -177,9 +178,15 @@ function singleEngineVerdicts(ctx: VerdictContext, allFigures: VariantTaskFigure
   }));
 }
 
+/** Every verdict depends on how many frames each side encoded, so its evidence states the image budget. */
+function withImageBudget(v: Verdict, fairness: FairnessView | undefined): Verdict {
+  const phrase = budgetPhrase(fairness, v.contenders);
+  return phrase ? { ...v, evidence: `${v.evidence} ${phrase}`, imageBudget: phrase.replace(/^Image budget: /, '').replace(/\.$/, '') } : v;
+}
+
 /** Every verdict of one task view. */
 export function taskVerdicts(ctx: VerdictContext, figures: VariantTaskFigures[], headline: string | null, fairness: FairnessView | undefined): Verdict[] {
   const pairs = contenderPairs(figures.filter((f) => f.okCells > 0));
   const verdicts = pairs.length === 0 ? singleEngineVerdicts(ctx, figures) : pairs.flatMap(([a, b]) => pairVerdicts(ctx, a, b, headline, fairness));
-  return verdicts.map((v) => ({ ...v, short: shortVerdict(v) }));
+  return verdicts.map((v) => withImageBudget({ ...v, short: shortVerdict(v) }, fairness));
 }
