@@ -9,6 +9,7 @@
 import type { Cell, Sample } from '../../results/schema.js';
 import { decideRatio, effectiveRatioBand, formatBand, performanceSamples, processOf, ratioUnits, SINGLE_PROCESS_BAND, type Direction, type RatioUnits } from '../../verdict/index.js';
 import type { Aspect, Verdict, VariantTaskFigures, Weights } from './types.js';
+import { plural } from '../format.js';
 import { ASPECT_NOUNS, outcomeOf, pWords, ratioWords, sig4, weightsTag, type VerdictContext } from './verdict-words.js';
 
 const MIB = 1024 * 1024;
@@ -45,9 +46,9 @@ export function hasFigure(aspect: RatioAspect, cells: readonly Cell[]): boolean 
 
 function statisticWords(units: RatioUnits, noun: string): string {
   if (units.unitKind === 'process') {
-    return `geometric mean over ${units.units.length} processes of each process's geometric mean, over ${units.fixtures.length} fixtures, of the per-fixture ${noun}`;
+    return `geometric mean over ${units.units.length} processes of each process's geometric mean, over ${plural(units.fixtures.length, 'fixture')}, of the per-fixture ${noun}`;
   }
-  return `geometric mean over ${units.units.length} fixtures of the per-fixture ${noun}, one process per engine`;
+  return `geometric mean over ${plural(units.units.length, 'fixture')} of the per-fixture ${noun}, one process per engine`;
 }
 
 function spreadWords(units: RatioUnits, labels: [string, string], unit: string): string | null {
