@@ -38,7 +38,7 @@ import type { JournaledCell } from './merge-parts.js';
 import { accuracyPass, DEFAULT_PERF_FIXTURES_PER_TASK, isTwoPass, maxRounds, narrowEnough, performanceRound, performanceSubset, type Pass } from './passes.js';
 import { estimateMs, formatDuration, rememberTimings, type PlannedWork } from './estimate.js';
 import { machineLoadBetween, machineSnapshot } from '../measure/machine-load.js';
-import { cellKey, countCells, makePlan, type Block, type HostPlan } from './plan.js';
+import { cellKey, countCells, makePlan, plannedRuns, type Block, type HostPlan } from './plan.js';
 import type { Progress } from './progress.js';
 import { cellOutput, cellStats, toSample } from './measure-cell.js';
 import { actualBackend, fallbackReason } from './fallback.js';
@@ -377,8 +377,7 @@ export class Orchestrator {
     const engineRecords = new Map<string, Results['engines'][number]>();
     let complete: () => boolean;
     if (!twoPass) {
-      const totalCells = countCells(blocks);
-      this.progress.start(totalCells * (options.warmup + options.runs), totalCells);
+      this.progress.start(plannedRuns(blocks, options), countCells(blocks));
       this.printPlan([{ pass: single, blocks }], header);
       await this.runPass(single, blocks, resolved, engineRecords);
       complete = () => !this.interrupted && countCells(blocksFor(single, readJournal(this.journal.path).parts)) === 0;
@@ -436,7 +435,10 @@ export class Orchestrator {
     const firstRound = blocksFor(performanceRound(1, subset, passOptions));
     const perRound = countCells(blocksFor({ ...performanceRound(1, subset, passOptions), part: '(none)' }));
     const accuracyCells = countCells(accuracyBlocks);
-    this.progress.start(accuracyCells + rounds * perRound * (options.warmup + options.runs), accuracyCells + rounds * perRound);
+    // The accuracy pass runs each cell once with no settling runs; each performance round is fresh processes, so its hosts settle again.
+    const accuracyRuns = plannedRuns(accuracyBlocks, { warmup: 0, runs: 1, hostWarmup: 0 });
+    const roundRuns = plannedRuns(firstRound, options);
+    this.progress.start(accuracyRuns + rounds * roundRuns, accuracyCells + rounds * perRound);
     this.printPlan(
       [
         ...(accuracy ? [{ pass: accuracy, blocks: accuracyBlocks }] : []),
@@ -473,6 +475,8 @@ export class Orchestrator {
         break;
       }
     }
+    // Rounds the pass stopped before are not going to run: the count drops them.
+    if (!this.interrupted) this.progress.drop((rounds - done) * roundRuns, (rounds - done) * perRound);
     record.performance = { ...(record.performance as object), processes: done, stopped: stopReason };
     this.progress.note(`performance pass: ${stopReason}`);
     this.journal.append({ type: 'extra', name: 'passes', value: record });
@@ -795,6 +799,7 @@ export class Orchestrator {
     const warmupsFor = (host: LiveHost): number => this.currentPass.warmup + (host.cellsSinceLoad === 0 ? settling : 0);
     const loadBefore = machineSnapshot();
     const mostWarmups = Math.max(0, ...hosts.map(warmupsFor));
+    this.progress.fixtureStart(hosts.reduce((sum, host) => sum + warmupsFor(host) + this.currentPass.runs, 0));
     for (let w = 0; w < mostWarmups; w++) {
       for (const host of hosts) if (!this.interrupted && w < warmupsFor(host)) await this.measureOne(host, fixture, cells.get(host) as CellProgress, false);
     }
@@ -808,6 +813,7 @@ export class Orchestrator {
       }
       if (nowMs() - start > 24 * 3600 * 1000) break;
     }
+    this.progress.fixtureEnd();
     if (this.interrupted) return; // the in-flight cells are not recorded; --resume redoes them
     // The cells of one fixture ran interleaved, in the same window: one reading of outside load for all.
     const machineLoad = machineLoadBetween(loadBefore, machineSnapshot());
