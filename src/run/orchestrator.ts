@@ -79,6 +79,8 @@ export interface RunOptions {
   quant?: Record<string, string>;
   localPaths?: Record<string, Record<string, string>>;
   resultsRoot: string;
+  /** run --out: the run's files go in this folder, flat, instead of resultsRoot/<run-id>. */
+  outDir?: string;
   command: string;
   /** Resume this run id instead of starting a new one. */
   resume?: string;
@@ -114,6 +116,11 @@ export interface RunOutcome {
   interrupted: boolean;
 }
 
+
+/** Where a run's journal, results and captures go: the --out folder, or resultsRoot/<run-id>. */
+export function runDirOf(options: Pick<RunOptions, 'resultsRoot' | 'outDir'>, runId: string): string {
+  return options.outDir ?? runFolder(options.resultsRoot, runId);
+}
 
 export function newRunId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
@@ -182,7 +189,7 @@ export function settingsFrom(options: RunOptions, fixturesDir: string): Settings
 }
 
 /** The settings-derived fields of RunOptions: the inverse of settingsFrom. */
-export type OptionsFromSettings = Omit<RunOptions, 'fixtureIds' | 'limitPerTask' | 'loadTimeoutMs' | 'localPaths' | 'resultsRoot' | 'command' | 'resume' | 'maxRuns' | 'profile' | 'bandwidth'>;
+export type OptionsFromSettings = Omit<RunOptions, 'fixtureIds' | 'limitPerTask' | 'loadTimeoutMs' | 'localPaths' | 'resultsRoot' | 'outDir' | 'command' | 'resume' | 'maxRuns' | 'profile' | 'bandwidth'>;
 
 /**
  * What --resume re-runs with: the recorded settings turned back into options, kept beside
@@ -294,7 +301,7 @@ export class Orchestrator {
   /** One process per run: a second writer is refused, a dead one's lock is taken over with a note. */
   private async lockRun(runId: string): Promise<void> {
     this.runId = runId;
-    this.lock = await acquireRunLock(runFolder(this.options.resultsRoot, runId), (message) => this.progress.note(message));
+    this.lock = await acquireRunLock(runDirOf(this.options, runId), (message) => this.progress.note(message));
   }
 
   private async measure(): Promise<RunOutcome> {
@@ -316,7 +323,7 @@ export class Orchestrator {
 
     if (options.resume) {
       runId = options.resume;
-      const journalPath = join(runFolder(options.resultsRoot, runId), 'journal.jsonl');
+      const journalPath = join(runDirOf(options, runId), 'journal.jsonl');
       const previous = readJournal(journalPath);
       await this.lockRun(runId);
       header = previous.header;
@@ -328,7 +335,7 @@ export class Orchestrator {
       );
     } else {
       runId = newRunId();
-      this.journal = new Journal(join(options.resultsRoot, runId, 'journal.jsonl'), (message) => this.progress.note(message));
+      this.journal = new Journal(join(runDirOf(options, runId), 'journal.jsonl'), (message) => this.progress.note(message));
       await this.lockRun(runId);
       header = newRunHeader(runId, options, { fixtures, manifestSha256, dir });
       // Recorded, not assumed: the claims about working offline read this.
@@ -343,7 +350,7 @@ export class Orchestrator {
     this.prepared = new PreparedImages(join(options.resultsRoot, runId, 'prepared-images'));
     this.progress.note(`run ${runId}: journal ${this.journal.path}`);
     if (options.networkAudit) {
-      this.audit = await NetworkAuditor.start(join(options.resultsRoot, runId), {
+      this.audit = await NetworkAuditor.start(runDirOf(options, runId), {
         previous: options.resume ? readJournal(this.journal.path).extra.networkAudit : undefined,
         note: (line) => this.progress.note(line),
       });
@@ -396,7 +403,7 @@ export class Orchestrator {
     const contents: JournalContents = readJournal(this.journal.path);
     const results = assembleResults(contents, { finishedAt: isoNow(), complete: complete(), version: TOOL_VERSION });
     if (!this.interrupted) rememberTimings(results);
-    const runDir = join(options.resultsRoot, runId);
+    const runDir = runDirOf(options, runId);
     const resultsPath = join(runDir, 'results.json');
     writeResults(resultsPath, results);
     return { results, resultsPath, runDir, interrupted: this.interrupted };
