@@ -87,10 +87,12 @@ const program = new Command('vlmbench')
     process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
   });
 
+const REPORT_URL_HELP = 'absolute URL where report.html will be published, for embed.html\'s link (default: report.html beside it)';
 const OUT_HELP = 'write results.json, journal.jsonl and the report into this one folder, flat (instead of --results-dir/<run-id> and --reports-dir/<run-id>); it must be new or empty';
 
 addRunOptions(program.command('run').description('run the benchmark and write results (and a report)'), { engines: 'transformersjs,qvac', runs: '5', warmup: '1' })
   .option('--out <dir>', OUT_HELP)
+  .option('--report-url <url>', REPORT_URL_HELP)
   .action(action((flags: RunFlags) => runCommand(flags, ['vlmbench', ...process.argv.slice(2)].join(' '))));
 
 addRunOptions(program.command('quickstart').description('the offline quick start: tiny generated models, both runtimes, built-in fixtures, one frame per image (--image-budget single unless given), results and report'), {
@@ -99,6 +101,7 @@ addRunOptions(program.command('quickstart').description('the offline quick start
   warmup: '1',
 })
   .option('--out <dir>', OUT_HELP)
+  .option('--report-url <url>', REPORT_URL_HELP)
   .action(action((flags: RunFlags) => runCommand({ ...flags, defaultImageBudget: QUICKSTART_IMAGE_BUDGET }, ['vlmbench', ...process.argv.slice(2)].join(' '))));
 
 addRunOptions(program.command('device-session').description('serve fixtures and settings to a native device runner and collect its cells (docs/device-runner-protocol.md)'), {
@@ -119,7 +122,8 @@ program
   .option('--out <dir>', 'output folder (default reports/<run-id>)')
   .option('--title <text>', 'report title')
   .option('--noise-band <fraction>', 'noise band of ratio verdicts, e.g. 0.05 or 5% (default: the run\'s setting, else 5%; see docs/verdicts.md)')
-  .action(action((files: string[], flags: { out?: string; title?: string; noiseBand?: string }) => reportCommand(files, flags)));
+  .option('--report-url <url>', REPORT_URL_HELP)
+  .action(action((files: string[], flags: { out?: string; title?: string; noiseBand?: string; reportUrl?: string }) => reportCommand(files, flags)));
 
 program
   .command('compare')

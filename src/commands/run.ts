@@ -18,7 +18,7 @@ import { countCells, makePlan } from '../run/plan.js';
 import { createProgress } from '../run/progress.js';
 import { DEFAULT_MAX_NEW_TOKENS } from '../tasks.js';
 import { loadProfile } from '../tune/profile.js';
-import { duration, enginePairs, imageBudget, list, noiseBand, parseEngines, parseTargets, parseTasks, positiveInt, seconds } from './options.js';
+import { absoluteUrl, duration, enginePairs, imageBudget, list, noiseBand, parseEngines, parseTargets, parseTasks, positiveInt, seconds } from './options.js';
 
 export interface RunFlags {
   engines: string;
@@ -50,6 +50,8 @@ export interface RunFlags {
   modelPath?: string;
   resultsDir: string;
   reportsDir: string;
+  /** embed.html's absolute link to the published report.html. */
+  reportUrl?: string;
   /** One flat folder for results.json, journal.jsonl and the report, instead of results/<run-id> and reports/<run-id>. */
   out?: string;
   report: boolean;
@@ -227,6 +229,7 @@ async function checkPlan(options: RunOptions, warn: (line: string) => void): Pro
 
 export async function runCommand(flags: RunFlags, command: string): Promise<number> {
   const options = flags.resume ? resumeOptions(flags, command) : runOptionsFrom(flags, command);
+  const reportUrl = flags.reportUrl !== undefined ? absoluteUrl('--report-url', flags.reportUrl) : undefined;
   if (!flags.resume && options.outDir) checkOutFolder(options.outDir);
   const progress = createProgress(process.stdout, Boolean(flags.quiet));
   // Printed even with --quiet: an engine the user asked for and will not get.
@@ -279,7 +282,7 @@ export async function runCommand(flags: RunFlags, command: string): Promise<numb
     if (flags.report && results.cells.length > 0) {
       const { writeReport } = await import('../report/write.js');
       const outDir = options.outDir ?? runFolder(flags.reportsDir, results.run.id);
-      const written = await writeReport([results], outDir);
+      const written = await writeReport([results], outDir, reportUrl ? { reportUrl } : {});
       console.log(`report: ${written.files.map(shown).join(', ')}`);
     }
     // A signal that arrived after the last cell (while the report was written) still ends as an interrupt.
