@@ -169,7 +169,7 @@ describe('CSV', () => {
     expect(column(failed, 'reason')).toBe(reason);
     expect(column(failed, 'latency_median_ms')).toBe('');
     expect(column(ok, 'weights')).toBe('real weights');
-    expect(column(ok, 'engine_version')).toBe('@qvac/sdk 0.19.1');
+    expect(column(ok, 'engine_version')).toBe('0.19.1');
     expect(column(ok, 'image_budget')).toBe('(not recorded)');
     expect(column(ok, 'hardware')).toBe('Test CPU 9000, 2 logical cores (1 physical), 2 threads used, 8.00 GiB RAM, Linux 6.1.0 x64, no accelerator');
     expect(column(failed, 'hardware')).toBe(column(ok, 'hardware'));

@@ -8,7 +8,7 @@
 import { peakHostRssBytes, peakWorkerRssBytes, timingSummary } from '../compare/cell-figures.js';
 import type { Cell, Results } from '../results/schema.js';
 import { WEIGHTS_LABELS } from './model/variants.js';
-import { engineVersionOf, hardwareOf, imageBudgetOf, weightsOfKey } from './run-facts.js';
+import { hardwareOf, imageBudgetOf, weightsOfKey } from './run-facts.js';
 
 type Field = string | number | null | undefined;
 
@@ -62,7 +62,8 @@ export function neutraliseFormula(text: string): string {
 function measuredFields(results: Results, cell: Cell): Field[] {
   return [
     WEIGHTS_LABELS[weightsOfKey(results, cell.key)],
-    engineVersionOf(results, cell.key.engine),
+    // The version alone: the engine column names the package, and a leading @ would read as a formula.
+    results.engines.find((record) => record.id === cell.key.engine)?.version,
     imageBudgetOf(results.run.settings) ?? '(not recorded)',
     hardwareOf(results),
   ];
