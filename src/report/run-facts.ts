@@ -7,7 +7,7 @@
 import type { CellKey, Results, Settings } from '../results/schema.js';
 import { formatBytes } from './format.js';
 import type { Weights } from './model/types.js';
-import { WEIGHTS_LABELS, syntheticOf, weakestWeights, weightsOf } from './model/variants.js';
+import { WEIGHTS_LABELS, syntheticOf, unverifiedOf, weakestWeights, weightsOf } from './model/variants.js';
 
 export interface RunFacts {
   /** CPU model, cores and threads used, RAM, OS, accelerator. */
@@ -78,7 +78,7 @@ function modelKeys(results: Results): Array<Pick<CellKey, 'engine' | 'model' | '
 }
 
 export function weightsOfKey(results: Results, key: Pick<CellKey, 'engine' | 'model' | 'quant'>): Weights {
-  return weightsOf(syntheticOf(results, key));
+  return weightsOf(syntheticOf(results, key), unverifiedOf(results, key));
 }
 
 function weightsText(results: Results, keys: Array<Pick<CellKey, 'engine' | 'model' | 'quant'>>): { weights: Weights; text: string } {
@@ -89,7 +89,7 @@ function weightsText(results: Results, keys: Array<Pick<CellKey, 'engine' | 'mod
   }
   const weights = weakestWeights([...byKind.keys()]);
   if (byKind.size <= 1) return { weights, text: WEIGHTS_LABELS[weights] };
-  const order: Weights[] = ['tiny', 'shape', 'real'];
+  const order: Weights[] = ['tiny', 'shape', 'unverified', 'real'];
   const text = order
     .filter((kind) => byKind.has(kind))
     .map((kind) => `${WEIGHTS_LABELS[kind]} (${[...(byKind.get(kind) as Set<string>)].join(', ')})`)

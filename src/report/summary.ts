@@ -99,7 +99,7 @@ export const SummaryJsonSchema = z.object({
         engines: z.string(),
         models: z.string(),
         imageBudget: z.string(),
-        weights: z.enum(['real', 'shape', 'tiny']),
+        weights: z.enum(['real', 'unverified', 'shape', 'tiny']),
         weightsText: z.string(),
       }),
     )
