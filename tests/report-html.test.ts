@@ -231,7 +231,7 @@ describe('writeReport', () => {
     expect((await readdir(out)).sort()).toEqual(['embed.html', 'report.html', 'report.md', 'summary.json']);
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<title>Test &lt;report&gt;</title>');
-    const thumbnails = [...html.matchAll(/<img src="data:image\/png;base64,[^"]+" width="(\d+)" height="(\d+)"/g)];
+    const thumbnails = [...html.matchAll(/<img src="data:image\/(?:png|jpeg);base64,[^"]+" width="(\d+)" height="(\d+)"/g)];
     expect(thumbnails).toHaveLength(12);
     for (const t of thumbnails) expect(Number(t[1])).toBeLessThanOrEqual(160);
     expect(html).toContain('missing image');
@@ -249,7 +249,7 @@ describe('writeReport', () => {
     const out = join(dir, 'out2');
     await writeReport([makeResults({ fixturesDir: '/nonexistent/fixtures' })], out, { fixturesDirs: [fixturesDir], now: NOW });
     const html = await readFile(join(out, 'report.html'), 'utf8');
-    expect([...html.matchAll(/<img src="data:image\/png/g)]).toHaveLength(12);
+    expect([...html.matchAll(/<img src="data:image\/(?:png|jpeg);base64,/g)]).toHaveLength(12);
     expect(html).not.toContain('missing image');
   });
 });

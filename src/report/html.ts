@@ -65,12 +65,14 @@ async function thumbnailFor(item: GalleryItem): Promise<Thumbnail> {
       continue;
     }
     try {
-      const image = sharp(bytes);
-      const meta = await image.metadata();
-      const asJpeg = meta.format === 'jpeg';
-      const resized = image.resize({ width: THUMBNAIL_MAX_WIDTH, withoutEnlargement: true });
-      const { data, info } = await (asJpeg ? resized.jpeg({ quality: 80 }) : resized.png({ compressionLevel: 9 })).toBuffer({ resolveWithObject: true });
-      return { dataUri: `data:image/${asJpeg ? 'jpeg' : 'png'};base64,${data.toString('base64')}`, width: info.width, height: info.height };
+      const meta = await sharp(bytes).metadata();
+      const resized = () => sharp(bytes).resize({ width: THUMBNAIL_MAX_WIDTH, withoutEnlargement: true });
+      const jpeg = await resized().flatten({ background: '#ffffff' }).jpeg({ quality: 80 }).toBuffer({ resolveWithObject: true });
+      // A photo stays JPEG; anything else is PNG (lossless) unless JPEG is smaller: a full page's
+      // thumbnail is about 22 KB as PNG and 7 KB as JPEG, which keeps the report within its size.
+      const png = meta.format === 'jpeg' ? null : await resized().png({ compressionLevel: 9 }).toBuffer({ resolveWithObject: true });
+      const chosen = png && png.data.length <= jpeg.data.length ? { ...png, type: 'png' } : { ...jpeg, type: 'jpeg' };
+      return { dataUri: `data:image/${chosen.type};base64,${chosen.data.toString('base64')}`, width: chosen.info.width, height: chosen.info.height };
     } catch (error) {
       return { missing: `could not decode ${path}: ${(error as Error).message}` };
     }
