@@ -9,6 +9,7 @@ import { listModels, makeTinyCommand, pullModelCommand } from './commands/models
 import { compareCommand, exportCommand, reportCommand } from './commands/report.js';
 import { QUICKSTART_IMAGE_BUDGET, runCommand, type RunFlags } from './commands/run.js';
 import { DEFAULT_HOST_WARMUP } from './run/orchestrator.js';
+import { DEFAULT_MODEL_BY_ENGINE } from './models/catalog.js';
 import { envCommand } from './commands/env.js';
 import { deviceSessionCommand, type DeviceFlags } from './commands/device.js';
 import { makeShapeCommand } from './commands/shape.js';
@@ -31,10 +32,14 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number> | numbe
   };
 }
 
-function addRunOptions(command: Command, defaults: { engines: string; models: string; runs: string; warmup: string }): Command {
+const DEFAULT_MODELS_HELP = Object.entries(DEFAULT_MODEL_BY_ENGINE)
+  .map(([engine, model]) => `${engine} ${model}`)
+  .join(', ');
+
+function addRunOptions(command: Command, defaults: { engines: string; runs: string; warmup: string }): Command {
   return command
     .option('--engines <ids>', 'engines, comma-separated (transformersjs, qvac, qvac-ocr, tesseract)', defaults.engines)
-    .option('--models <ids>', 'catalog model ids or aliases, comma-separated (see "vlmbench models list")', defaults.models)
+    .option('--models <ids>', `catalog model ids or aliases, comma-separated (see "vlmbench models list"); default: each engine's offline model (${DEFAULT_MODELS_HELP})`)
     .option('--targets <ids>', 'cpu, gpu, browser-wasm, browser-webgpu', 'cpu')
     .option('--tasks <ids>', 'caption, ocr', 'caption,ocr')
     .option('--fixtures <dir>', 'a fixture folder with manifest.json (default: the built-in set)')
@@ -82,20 +87,25 @@ const program = new Command('vlmbench')
     process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
   });
 
-addRunOptions(program.command('run').description('run the benchmark and write results (and a report)'), { engines: 'transformersjs,qvac', models: 'tiny', runs: '5', warmup: '1' }).action(
-  action((flags: RunFlags) => runCommand(flags, ['vlmbench', ...process.argv.slice(2)].join(' '))),
-);
+const REPORT_URL_HELP = 'absolute URL where report.html will be published, for embed.html\'s link (default: report.html beside it)';
+const OUT_HELP = 'write results.json, journal.jsonl and the report into this one folder, flat (instead of --results-dir/<run-id> and --reports-dir/<run-id>); it must be new or empty';
+
+addRunOptions(program.command('run').description('run the benchmark and write results (and a report)'), { engines: 'transformersjs,qvac', runs: '5', warmup: '1' })
+  .option('--out <dir>', OUT_HELP)
+  .option('--report-url <url>', REPORT_URL_HELP)
+  .action(action((flags: RunFlags) => runCommand(flags, ['vlmbench', ...process.argv.slice(2)].join(' '))));
 
 addRunOptions(program.command('quickstart').description('the offline quick start: tiny generated models, both runtimes, built-in fixtures, one frame per image (--image-budget single unless given), results and report'), {
   engines: 'transformersjs,qvac',
-  models: 'tiny',
   runs: '3',
   warmup: '1',
-}).action(action((flags: RunFlags) => runCommand({ ...flags, defaultImageBudget: QUICKSTART_IMAGE_BUDGET }, ['vlmbench', ...process.argv.slice(2)].join(' '))));
+})
+  .option('--out <dir>', OUT_HELP)
+  .option('--report-url <url>', REPORT_URL_HELP)
+  .action(action((flags: RunFlags) => runCommand({ ...flags, defaultImageBudget: QUICKSTART_IMAGE_BUDGET }, ['vlmbench', ...process.argv.slice(2)].join(' '))));
 
 addRunOptions(program.command('device-session').description('serve fixtures and settings to a native device runner and collect its cells (docs/device-runner-protocol.md)'), {
   engines: 'transformersjs',
-  models: 'tiny',
   runs: '5',
   warmup: '1',
 })
@@ -112,7 +122,8 @@ program
   .option('--out <dir>', 'output folder (default reports/<run-id>)')
   .option('--title <text>', 'report title')
   .option('--noise-band <fraction>', 'noise band of ratio verdicts, e.g. 0.05 or 5% (default: the run\'s setting, else 5%; see docs/verdicts.md)')
-  .action(action((files: string[], flags: { out?: string; title?: string; noiseBand?: string }) => reportCommand(files, flags)));
+  .option('--report-url <url>', REPORT_URL_HELP)
+  .action(action((files: string[], flags: { out?: string; title?: string; noiseBand?: string; reportUrl?: string }) => reportCommand(files, flags)));
 
 program
   .command('compare')

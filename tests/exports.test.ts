@@ -53,7 +53,7 @@ function failedCell(reason: string): Cell {
   };
 }
 
-function makeResults(cells: Cell[]): Results {
+function makeResults(cells: Cell[], models: Results['models'] = []): Results {
   return ResultsSchema.parse({
     schemaVersion: 1,
     tool: { name: 'vlmbench', version: '0.1.0' },
@@ -80,15 +80,15 @@ function makeResults(cells: Cell[]): Results {
     },
     environment: {
       os: { platform: 'linux', release: '6.1.0', arch: 'x64' },
-      cpu: { model: 'cpu', logicalCores: 2, physicalCores: 1, flags: [] },
-      memoryBytes: 1024,
+      cpu: { model: 'Test CPU 9000', logicalCores: 2, physicalCores: 1, flags: [] },
+      memoryBytes: 8 * 1024 * MIB,
       gpu: [],
       node: 'v20.20.0',
       packages: {},
       git: { commit: null, dirty: null },
     },
-    engines: [],
-    models: [],
+    engines: [{ id: 'qvac', packageName: '@qvac/sdk', version: '0.19.1', available: true }],
+    models,
     fixtures: { manifestSha256: 'x', dir: 'fixtures', items: [] },
     prompts: {},
     cells,
@@ -168,14 +168,28 @@ describe('CSV', () => {
     expect(column(failed, 'status')).toBe('failed');
     expect(column(failed, 'reason')).toBe(reason);
     expect(column(failed, 'latency_median_ms')).toBe('');
+    expect(column(ok, 'weights')).toBe('real weights');
+    expect(column(ok, 'engine_version')).toBe('0.19.1');
+    expect(column(ok, 'image_budget')).toBe('(not recorded)');
+    expect(column(ok, 'hardware')).toBe('Test CPU 9000, 2 logical cores (1 physical), 2 threads used, 8.00 GiB RAM, Linux 6.1.0 x64, no accelerator');
+    expect(column(failed, 'hardware')).toBe(column(ok, 'hardware'));
+  });
+
+  it('marks every row of tiny synthetic weights as such', () => {
+    const rows = parseCsv(toCsv(makeResults([okCell('receipt-01')], [TINY_MODEL])));
+    const header = rows[0] as string[];
+    expect((rows[1] as string[])[header.indexOf('weights')]).toBe('tiny synthetic weights');
   });
 });
 
+const TINY_MODEL: Results['models'][number] = { id: 'smolvlm2-256m', engine: 'qvac', quant: 'Q8_0', source: 'generated', synthetic: 'tiny', files: [] };
+
 describe('Bencher Metric Format', () => {
-  it('names benchmarks by cell key, reports latency in ns with CI bounds, and skips failed cells', () => {
+  it('names benchmarks by cell key, weights and hardware, reports latency in ns with CI bounds, and skips failed cells', () => {
     const bmf = toBencherMetricFormat(makeResults([okCell('receipt-01'), failedCell('x')]));
-    expect(Object.keys(bmf)).toEqual(['qvac/smolvlm2-256m/Q8_0/cpu/ocr/receipt-01']);
-    const measures = bmf['qvac/smolvlm2-256m/Q8_0/cpu/ocr/receipt-01'];
+    const name = 'qvac/smolvlm2-256m/Q8_0/cpu/ocr/receipt-01 [real weights] on Test CPU 9000 2T';
+    expect(Object.keys(bmf)).toEqual([name]);
+    const measures = bmf[name];
     const ci = summarize(LATENCIES).medianCi95 as [number, number];
     expect(measures?.['latency']).toEqual({ value: 110e6, lower_value: ci[0] * 1e6, upper_value: ci[1] * 1e6 });
     expect(measures?.['time-to-first-token']?.value).toBe(22e6);
@@ -184,28 +198,44 @@ describe('Bencher Metric Format', () => {
     expect(measures?.['quality-cer']).toEqual({ value: 0.25 });
     for (const measure of Object.values(measures ?? {})) expect(typeof measure.value).toBe('number');
   });
+
+  it('puts tiny synthetic weights in the name, the only field Bencher shows', () => {
+    const bmf = toBencherMetricFormat(makeResults([okCell('receipt-01')], [TINY_MODEL]));
+    expect(Object.keys(bmf)).toEqual(['qvac/smolvlm2-256m/Q8_0/cpu/ocr/receipt-01 [tiny synthetic weights] on Test CPU 9000 2T']);
+  });
 });
 
 describe('github-action-benchmark', () => {
   it('splits entries by direction with name, unit, value, range and extra', () => {
     const output = toGithubActionBenchmark(makeResults([okCell('receipt-01'), failedCell('x')]));
     const prefix = 'qvac/smolvlm2-256m/Q8_0/cpu/ocr/receipt-01';
+    const weights = '[real weights]';
     expect(output.smallerIsBetter.map((entry) => entry.name)).toEqual([
-      `${prefix} latency (median)`,
-      `${prefix} TTFT (median)`,
-      `${prefix} peak memory`,
-      `${prefix} cer`,
+      `${prefix} latency (median) ${weights}`,
+      `${prefix} TTFT (median) ${weights}`,
+      `${prefix} peak memory ${weights}`,
+      `${prefix} cer ${weights}`,
     ]);
-    expect(output.biggerIsBetter.map((entry) => entry.name)).toEqual([`${prefix} decode throughput (median)`, `${prefix} wordF1`]);
+    expect(output.biggerIsBetter.map((entry) => entry.name)).toEqual([`${prefix} decode throughput (median) ${weights}`, `${prefix} wordF1 ${weights}`]);
     const latency = output.smallerIsBetter[0];
     expect(latency).toEqual(expect.objectContaining({ unit: 'ms', value: 110 }));
     expect(latency?.range).toMatch(/^± [\d.]+$/);
     expect(latency?.extra).toContain('n=5');
-    expect(output.smallerIsBetter[2]).toEqual({ name: `${prefix} peak memory`, unit: 'MiB', value: 470 });
+    expect(output.smallerIsBetter[2]).toEqual(expect.objectContaining({ name: `${prefix} peak memory ${weights}`, unit: 'MiB', value: 470 }));
     for (const entry of [...output.smallerIsBetter, ...output.biggerIsBetter]) {
       expect(typeof entry.name).toBe('string');
       expect(typeof entry.unit).toBe('string');
       expect(Number.isFinite(entry.value)).toBe(true);
+      // Every point says what was measured: hardware, engine version, model and quantisation, image budget, weights.
+      expect(entry.extra).toContain('measured: Test CPU 9000, 2 logical cores (1 physical), 2 threads used, 8.00 GiB RAM, Linux 6.1.0 x64, no accelerator · @qvac/sdk 0.19.1 · smolvlm2-256m Q8_0 · image budget: (not recorded) · real weights');
+    }
+  });
+
+  it('names tiny synthetic weights in every entry', () => {
+    const output = toGithubActionBenchmark(makeResults([okCell('receipt-01')], [TINY_MODEL]));
+    for (const entry of [...output.smallerIsBetter, ...output.biggerIsBetter]) {
+      expect(entry.name).toMatch(/\[tiny synthetic weights\]$/);
+      expect(entry.extra).toMatch(/tiny synthetic weights$/);
     }
   });
 });

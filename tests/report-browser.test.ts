@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumFlags, ensureEmptyModelManifest } from '../src/browser/launch.js';
 import { writeReport } from '../src/report/write.js';
 import { SummaryJsonSchema } from '../src/report/summary.js';
+import { readEmbeddedResults } from '../src/report/embedded-results.js';
 import { fixtureIds, makeResults, writeFixtureImages } from './helpers/report-results.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -72,7 +73,7 @@ if (!hasChromium) {
     }, 60_000);
 
     it('opens offline with no console errors, no requests, inert hostile text and every fixture', async () => {
-      const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
+      const page = await (await browser!.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 900 } })).newPage();
       const watched = watch(page);
       await page.goto(pathToFileURL(join(outDir, 'report.html')).href, { waitUntil: 'load' });
 
@@ -93,8 +94,12 @@ if (!hasChromium) {
       expect(await page.locator('#gallery .missing-image').count()).toBe(1);
       expect(await page.locator('svg.chart').count()).toBeGreaterThanOrEqual(8);
 
-      const embedded = await page.locator('script#vlmbench-results-0').textContent();
-      expect(JSON.parse(embedded ?? '').run.id).toBe('run-2026-11-23-a');
+      // The download is built from the one embedded copy at click time, under the page's CSP.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button.download').click()]);
+      expect(download.suggestedFilename()).toBe('results-run-2026-11-23-a.json');
+      const downloaded = JSON.parse(await readFile((await download.path()) as string, 'utf8'));
+      expect(downloaded.run.id).toBe('run-2026-11-23-a');
+      expect(downloaded).toEqual(readEmbeddedResults(await readFile(join(outDir, 'report.html'), 'utf8'))[0]);
 
       await mkdir(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: false });
@@ -108,6 +113,33 @@ if (!hasChromium) {
       expect(watched.foreignRequests).toEqual([]);
       await page.close();
     }, 60_000);
+
+    // A phone (390 px) and a laptop (1366 px): the page itself never scrolls sideways; wide tables scroll in their own box.
+    for (const [name, file] of [
+      ['the crafted report', () => join(outDir, 'report.html')],
+      ['the committed example', () => resolve('reports', 'examples', 'tiny-two-engines', 'report.html')],
+    ] as const) {
+      it(`${name} has no page-level horizontal scroll at 390 and 1366 px`, async () => {
+        await mkdir(ARTIFACTS, { recursive: true });
+        for (const width of [390, 1366]) {
+          const page = await browser!.newPage({ viewport: { width, height: 844 } });
+          const watched = watch(page);
+          await page.goto(pathToFileURL(file()).href, { waitUntil: 'load' });
+          const { scrollWidth, clientWidth, wideTables } = await page.evaluate(() => ({
+            scrollWidth: document.documentElement.scrollWidth,
+            clientWidth: document.documentElement.clientWidth,
+            wideTables: Array.from(document.querySelectorAll('.table-wrap')).filter((box) => box.scrollWidth > box.clientWidth).length,
+          }));
+          expect(clientWidth).toBe(width);
+          expect(scrollWidth, `${name} at ${width} px`).toBeLessThanOrEqual(width);
+          if (width === 390) expect(wideTables).toBeGreaterThan(0); // they are there, and scroll inside their box
+          await page.screenshot({ path: join(ARTIFACTS, `report-${name.includes('example') ? 'example' : 'crafted'}-${width}.png`), fullPage: false });
+          expect(watched.pageErrors).toEqual([]);
+          expect(watched.consoleErrors).toEqual([]);
+          await page.close();
+        }
+      }, 60_000);
+    }
 
     it('writes a summary.json that validates against its schema', async () => {
       const summary = SummaryJsonSchema.parse(JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8')));

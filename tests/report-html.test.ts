@@ -6,9 +6,12 @@ import { buildReportModel } from '../src/report/model.js';
 import { renderHtml } from '../src/report/html.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { renderEmbed, EMBED_ROOT_CLASS } from '../src/report/embed.js';
-import { escapeHtml, escapeMarkdownCell, jsonForScriptTag } from '../src/report/escape.js';
+import { escapeHtml, escapeMarkdownCell, escapeMarkdownText, jsonForScriptTag } from '../src/report/escape.js';
 import { renderDiffHtml } from '../src/report/diff.js';
 import { writeReport } from '../src/report/write.js';
+import { DOWNLOAD_SCRIPT, downloadScriptHash, readEmbeddedResults, reportCopy } from '../src/report/embedded-results.js';
+import { runFacts } from '../src/report/run-facts.js';
+import type { Results } from '../src/results/schema.js';
 import { SummaryJsonSchema } from '../src/report/summary.js';
 import { HOSTILE_FIXTURE_ID, fixtureIds, makeResults, writeFixtureImages } from './helpers/report-results.js';
 
@@ -52,16 +55,33 @@ describe('HTML report', () => {
     expect(html).toContain('&lt;script&gt;window.__pwned');
     expect(html).toContain(`data-fixture-id="${escapeHtml(HOSTILE_FIXTURE_ID)}"`);
     expect(html).toContain('&quot;&gt;&lt;img');
-    // The only script element is the inert JSON data block.
-    expect(html.match(/<script\b[^>]*>/g)).toEqual(['<script type="application/json" id="vlmbench-results-0" class="vlmbench-results">']);
+    // The only script elements: the inert data block, and the download button's script, allowed by its hash.
+    expect(html.match(/<script\b[^>]*>/g)).toEqual([
+      '<script type="application/octet-stream" id="vlmbench-results-0" class="vlmbench-results" data-encoding="gzip+base64" data-file="results-run-2026-11-23-a.json">',
+      '<script>',
+    ]);
+    expect(html).toContain(`<script>${DOWNLOAD_SCRIPT}</script>`);
+    expect(html).toContain(`script-src ${downloadScriptHash()};`);
+    expect(html).not.toMatch(/<[a-z][^>]*\son[a-z]+=/i);
   });
 
-  it('embeds the full results JSON, parseable and unable to close its tag', () => {
-    const match = /<script type="application\/json" id="vlmbench-results-0" class="vlmbench-results">([\s\S]*?)<\/script>/.exec(html);
-    expect(match).not.toBeNull();
-    expect(match![1]).not.toContain('<');
-    expect(JSON.parse(match![1]!)).toEqual(JSON.parse(JSON.stringify(results)));
-    expect(html).toMatch(/<a class="download" download="results-run-2026-11-23-a\.json" href="data:application\/json/);
+  it('embeds the results once, compressed, without warm-up token times, and builds the download at click time', () => {
+    const withTokens: Results = structuredClone(results);
+    const first = withTokens.cells.find((cell) => cell.status === 'ok')!;
+    first.warmup = [{ ...first.samples[0]!, tokenTimesMs: [1, 2, 3] }];
+    first.samples[0]!.tokenTimesMs = [4, 5, 6];
+    const page = renderHtml(buildReportModel([withTokens], { now: NOW }));
+    const embedded = readEmbeddedResults(page);
+    expect(embedded).toHaveLength(1);
+    expect(embedded[0]).toEqual(JSON.parse(JSON.stringify(reportCopy(withTokens))));
+    const cell = (embedded[0] as Results).cells.find((c) => c.status === 'ok')!;
+    expect(cell.warmup[0]).not.toHaveProperty('tokenTimesMs');
+    expect(cell.warmup[0]!.latencyMs).toBe(first.samples[0]!.latencyMs);
+    expect(cell.samples[0]!.tokenTimesMs).toEqual([4, 5, 6]);
+    // One copy: no data: link, no second JSON block.
+    expect(page).not.toContain('data:application/json');
+    expect(page.match(/class="vlmbench-results"/g)).toHaveLength(1);
+    expect(page).toContain('<button type="button" class="download" data-results="vlmbench-results-0">Download results-run-2026-11-23-a.json</button>');
   });
 
   it('makes no external reference', () => {
@@ -92,6 +112,20 @@ describe('HTML report', () => {
     expect(shape).not.toMatch(/<th scope="col">CER/);
     expect(shape).not.toMatch(/CER&nbsp;/);
     expect(html).toMatch(/<th scope="col">CER/);
+  });
+
+  it('states at the top, in one line, the hardware, engine versions, models and quantisation, image budget and weights', () => {
+    const facts = runFacts(results);
+    const top = html.slice(html.indexOf('<header>'), html.indexOf('</header>'));
+    expect(top).toContain(`<p class="measured"><span class="evidence-label">Measured:</span> ${escapeHtml(facts.line)}</p>`);
+    expect(facts.line).toMatch(/^Test CPU @ 2\.0GHz, \d+ logical cores.*, 2 threads used, .* RAM, Linux .*, no accelerator · @huggingface\/transformers .* · smolvlm2-256m q8 \(transformersjs\), smolvlm2-256m Q8_0 \(qvac\) · image budget: \(not recorded\) · real weights$/);
+  });
+
+  it('collapses quality to one line when every engine ran synthetic weights (the roofline: tests/examples.test.ts)', () => {
+    const tiny = renderHtml(buildReportModel([makeResults({ synthetic: 'tiny' })], { now: NOW }));
+    expect(tiny).not.toMatch(/<th scope="col">CER/);
+    expect(tiny.match(/<p class="collapsed">Quality not shown: every engine ran synthetic weights \(smolvlm2-256m\)/g)).toHaveLength(2);
+    expect(html).not.toContain('Quality not shown');
   });
 
   it('with one engine, says once per task that there is nothing to compare', () => {
@@ -138,6 +172,22 @@ describe('Markdown report', () => {
     }
     expect(md).toMatch(/```sh\nvlmbench run .* \| tee log\n```/);
   });
+
+  it('states what was measured in one line under the title', () => {
+    const results = makeResults({ hostile: true });
+    const lines = md.split('\n');
+    expect(lines[0]).toMatch(/^# /);
+    expect(lines[2]).toBe(`**Measured:** ${escapeMarkdownText(runFacts(results).line)}`);
+  });
+
+  it('carries no control bytes: output text spells them as \\u escapes', () => {
+    const results: Results = structuredClone(makeResults());
+    const cell = results.cells.find((c) => c.status === 'ok')!;
+    cell.output = { text: 'a\u0000b\u0007c\u001bd\u007fe\u0085f\ttab', stableAcrossSamples: true };
+    const markdown = renderMarkdown(buildReportModel([results], { now: NOW }));
+    expect(markdown).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/);
+    expect(markdown).toContain('a\\u0000b\\u0007c\\u001bd\\u007fe\\u0085f\ttab');
+  });
 });
 
 describe('embed fragment', () => {
@@ -152,6 +202,14 @@ describe('embed fragment', () => {
     for (const selector of selectors) expect(selector.startsWith(`.${EMBED_ROOT_CLASS}`)).toBe(true);
     expect(embed).toContain('href="report.html"');
     expect(embed).toContain('Synthetic tiny random weights');
+  });
+
+  it('names what was measured, and links to an absolute report URL when given one', () => {
+    const results = makeResults({ synthetic: 'tiny' });
+    expect(embed).toContain(`<p class="vb-measured"><strong>Measured:</strong> ${escapeHtml(runFacts(results).line)}</p>`);
+    expect(runFacts(results).line).toMatch(/Test CPU @ 2\.0GHz, .* RAM, Linux .* · smolvlm2-256m q8 \(transformersjs\), .* · tiny synthetic weights$/);
+    const absolute = renderEmbed(buildReportModel([results], { now: NOW }), 'https://bench.example.org/runs/42/report.html');
+    expect(absolute).toContain('<a class="vb-a" href="https://bench.example.org/runs/42/report.html">');
   });
 });
 
@@ -173,12 +231,16 @@ describe('writeReport', () => {
     expect((await readdir(out)).sort()).toEqual(['embed.html', 'report.html', 'report.md', 'summary.json']);
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<title>Test &lt;report&gt;</title>');
-    const thumbnails = [...html.matchAll(/<img src="data:image\/png;base64,[^"]+" width="(\d+)" height="(\d+)"/g)];
+    const thumbnails = [...html.matchAll(/<img src="data:image\/(?:png|jpeg);base64,[^"]+" width="(\d+)" height="(\d+)"/g)];
     expect(thumbnails).toHaveLength(12);
     for (const t of thumbnails) expect(Number(t[1])).toBeLessThanOrEqual(160);
     expect(html).toContain('missing image');
     const summary = SummaryJsonSchema.parse(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')));
     expect(summary.runIds).toEqual(['run-2026-11-23-a']);
+    const facts = runFacts(makeResults({ fixturesDir, hostile: true }));
+    expect(summary.measured).toEqual([{ runId: 'run-2026-11-23-a', ...facts }]);
+    expect(summary.measured?.[0]?.hardware).toMatch(/^Test CPU @ 2\.0GHz, 2 logical cores \(1 physical\), 2 threads used, [\d.]+ GiB RAM, Linux .*, no accelerator$/);
+    expect(summary.measured?.[0]?.weights).toBe('real');
   });
 
   it('finds images through extra fixtures directories', async () => {
@@ -187,7 +249,7 @@ describe('writeReport', () => {
     const out = join(dir, 'out2');
     await writeReport([makeResults({ fixturesDir: '/nonexistent/fixtures' })], out, { fixturesDirs: [fixturesDir], now: NOW });
     const html = await readFile(join(out, 'report.html'), 'utf8');
-    expect([...html.matchAll(/<img src="data:image\/png/g)]).toHaveLength(12);
+    expect([...html.matchAll(/<img src="data:image\/(?:png|jpeg);base64,/g)]).toHaveLength(12);
     expect(html).not.toContain('missing image');
   });
 });

@@ -74,6 +74,6 @@ export function renderClaimsHtml(verdicts: ClaimVerdict[], escapeHtml: Escape): 
   });
   return (
     `<p>${escapeHtml(`${verdicts.length} claims from the comparison page, checked against this run: ${tally(verdicts)}.`)}</p>` +
-    `<table class="claims"><thead><tr><th>Claim</th><th>Verdict</th><th>Evidence</th><th>Cells</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+    `<div class="table-wrap"><table class="claims"><thead><tr><th>Claim</th><th>Verdict</th><th>Evidence</th><th>Cells</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`
   );
 }

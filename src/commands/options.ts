@@ -81,3 +81,15 @@ export function imageBudget(
   }
   return chosen ?? flags.defaultImageBudget ?? DEFAULT_IMAGE_BUDGET;
 }
+
+/** An absolute http(s) URL, for links that must survive being pasted elsewhere (embed.html). */
+export function absoluteUrl(flag: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UserError(`${flag} must be an absolute URL such as https://example.org/bench/report.html, got "${value}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UserError(`${flag} must be an http or https URL, got "${value}"`);
+  return url.href;
+}

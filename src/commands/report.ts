@@ -3,16 +3,17 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../engines/engine.js';
 import { readResults, runFolder, writeFileAtomic } from '../results/io.js';
-import { list, noiseBand } from './options.js';
+import { absoluteUrl, list, noiseBand } from './options.js';
 
-export async function reportCommand(files: string[], flags: { out?: string; title?: string; noiseBand?: string }): Promise<number> {
+export async function reportCommand(files: string[], flags: { out?: string; title?: string; noiseBand?: string; reportUrl?: string }): Promise<number> {
   if (files.length === 0) throw new UserError('vlmbench report needs at least one results.json — e.g. vlmbench report results/<run-id>/results.json');
+  const reportUrl = flags.reportUrl !== undefined ? absoluteUrl('--report-url', flags.reportUrl) : undefined;
   const results = files.map((file) => readResults(file));
   // Without --out the folder is named after the run: runFolder keeps a hostile id inside reports/.
   const outDir = flags.out !== undefined ? resolve(flags.out) : results.length === 1 ? runFolder('reports', (results[0] as (typeof results)[number]).run.id) : resolve('reports', 'merged');
   const { writeReport } = await import('../report/write.js');
   const band = flags.noiseBand !== undefined ? noiseBand('--noise-band', flags.noiseBand) : undefined;
-  const written = await writeReport(results, outDir, { title: flags.title, ...(band !== undefined ? { noiseBand: band } : {}) });
+  const written = await writeReport(results, outDir, { title: flags.title, ...(band !== undefined ? { noiseBand: band } : {}), ...(reportUrl ? { reportUrl } : {}) });
   for (const file of written.files) console.log(file);
   return 0;
 }
@@ -37,10 +38,12 @@ export async function compareCommand(
   const tolerance = flags.qualityTolerance !== undefined ? Number(flags.qualityTolerance) : undefined;
   if (tolerance !== undefined && (!Number.isFinite(tolerance) || tolerance < 0)) throw new UserError(`--quality-tolerance must be a non-negative number, got "${flags.qualityTolerance}"`);
   const report = compareRuns(baseResults, headResults, { thresholds, qualityTolerance: tolerance, allowMismatch: flags.allowMismatch });
-  const markdown = renderCompareMarkdown(report);
+  const { runFacts } = await import('../report/run-facts.js');
+  const measured = { base: runFacts(baseResults), head: runFacts(headResults) };
+  const markdown = renderCompareMarkdown(report, measured);
   console.log(markdown);
   if (flags.markdown) writeFileAtomic(resolve(flags.markdown), markdown);
-  if (flags.json) writeFileAtomic(resolve(flags.json), `${JSON.stringify(report, null, 2)}\n`);
+  if (flags.json) writeFileAtomic(resolve(flags.json), `${JSON.stringify({ ...report, measured }, null, 2)}\n`);
   return exitCodeFor(report);
 }
 

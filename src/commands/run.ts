@@ -1,25 +1,29 @@
 /** `vlmbench run` and `vlmbench quickstart`: options in, results and report out. */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { UserError, type TargetId, type TaskId } from '../engines/engine.js';
+import { TASKS, UserError, type TargetId, type TaskId } from '../engines/engine.js';
 import type { ImageBudget } from '../engines/image-budget.js';
 import { BUILTIN_FIXTURES_DIR } from '../fixtures/manifest.js';
 import { defaultThreads } from '../measure/environment.js';
 import { DownloadInterruptedError } from '../models/download.js';
 import { UNVERIFIED_BANNER, unverifiedModelLabels } from '../results/real-weights.js';
+import { defaultModelsFor, expandModelIds } from '../models/catalog.js';
 import { readJournal } from '../run/journal.js';
 import { runFolder } from '../results/io.js';
 import { EXIT, isStorageError } from '../exit-codes.js';
 import { writePartialResults } from '../run/partial.js';
-import { optionsFromSettings, Orchestrator, type RunOptions } from '../run/orchestrator.js';
+import { optionsFromSettings, Orchestrator, runDirOf, selectFixtures, type RunOptions } from '../run/orchestrator.js';
+import { emptyPlanMessage, engineGaps } from '../run/plan-check.js';
+import { countCells, makePlan } from '../run/plan.js';
 import { createProgress } from '../run/progress.js';
 import { DEFAULT_MAX_NEW_TOKENS } from '../tasks.js';
 import { loadProfile } from '../tune/profile.js';
-import { duration, enginePairs, imageBudget, list, noiseBand, parseEngines, parseTargets, parseTasks, positiveInt, seconds } from './options.js';
+import { absoluteUrl, duration, enginePairs, imageBudget, list, noiseBand, parseEngines, parseTargets, parseTasks, positiveInt, seconds } from './options.js';
 
 export interface RunFlags {
   engines: string;
-  models: string;
+  /** Absent: each engine's own default model (DEFAULT_MODEL_BY_ENGINE). */
+  models?: string;
   targets: string;
   tasks: string;
   fixtures?: string;
@@ -46,6 +50,10 @@ export interface RunFlags {
   modelPath?: string;
   resultsDir: string;
   reportsDir: string;
+  /** embed.html's absolute link to the published report.html. */
+  reportUrl?: string;
+  /** One flat folder for results.json, journal.jsonl and the report, instead of results/<run-id> and reports/<run-id>. */
+  out?: string;
   report: boolean;
   resume?: string;
   quiet?: boolean;
@@ -102,9 +110,10 @@ export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
   if (scheduling !== 'interleaved' && scheduling !== 'sequential') throw new UserError(`--scheduling must be interleaved or sequential, got "${scheduling}"`);
   const fixturesDir = flags.fixtures ? resolve(flags.fixtures) : BUILTIN_FIXTURES_DIR;
   if (flags.fixtures && !existsSync(fixturesDir)) throw new UserError(`--fixtures ${flags.fixtures}: no such folder — give a folder with images and a manifest.json (see fixtures/README.md)`);
+  const engines = parseEngines(flags.engines);
   return {
-    engines: parseEngines(flags.engines),
-    models: list(flags.models),
+    engines,
+    models: flags.models !== undefined ? list(flags.models) : defaultModelsFor(engines),
     targets: parseTargets(flags.targets) as TargetId[],
     tasks,
     fixturesDir,
@@ -127,6 +136,7 @@ export function runOptionsFrom(flags: RunFlags, command: string): RunOptions {
     quant: flags.quant ? enginePairs('--quant', flags.quant) : undefined,
     localPaths: flags.modelPath ? parseModelPaths(flags.modelPath) : undefined,
     resultsRoot: resolve(flags.resultsDir),
+    ...(flags.out !== undefined ? { outDir: resolve(flags.out) } : {}),
     command,
     resume: flags.resume,
     engineOptions: flags.cdp ? { cdpUrl: flags.cdp } : undefined,
@@ -157,8 +167,12 @@ function profileOptions(flags: RunFlags): Partial<RunOptions> {
 
 /** On resume, the original settings win: a resumed run must equal an uninterrupted one. */
 function resumeOptions(flags: RunFlags, command: string): RunOptions {
-  const resultsRoot = resolve(flags.resultsDir);
-  const journal = readJournal(join(runFolder(resultsRoot, flags.resume as string), 'journal.jsonl'));
+  const runId = flags.resume as string;
+  const runDir = runDirOf({ resultsRoot: resolve(flags.resultsDir), ...(flags.out !== undefined ? { outDir: resolve(flags.out) } : {}) }, runId);
+  const journalPath = join(runDir, 'journal.jsonl');
+  if (!existsSync(journalPath)) throw new UserError(`--resume ${runId}: no journal at ${journalPath} — give the run id that "vlmbench run" printed${flags.out ? ', with the same --out folder' : ''}`);
+  const journal = readJournal(journalPath);
+  if (journal.header.run.id !== runId) throw new UserError(`--resume ${runId}: ${journalPath} holds run ${journal.header.run.id} — resume that id, or give the folder of ${runId}`);
   const settings = journal.header.run.settings;
   if (settings.imageBudget === undefined) {
     // Its transformers.js cells kept one squashed frame (or split per --image-splitting); no budget reproduces that.
@@ -176,12 +190,50 @@ function resumeOptions(flags: RunFlags, command: string): RunOptions {
 /** The command that finishes this run, with the results folder when it is not the default. */
 function resumeCommand(flags: RunFlags, runId: string): string {
   const dir = flags.resultsDir === 'results' ? '' : ` --results-dir ${JSON.stringify(flags.resultsDir)}`;
-  return `vlmbench run --resume ${runId}${dir}`;
+  const out = flags.out !== undefined ? ` --out ${JSON.stringify(flags.out)}` : '';
+  return `vlmbench run --resume ${runId}${dir}${out}`;
+}
+
+/** --out takes a new or empty folder: a second run would mix its cells into the first one's journal. */
+function checkOutFolder(outDir: string): void {
+  if (!existsSync(outDir)) return;
+  if (!statSync(outDir).isDirectory()) throw new UserError(`--out ${outDir}: not a folder — give a folder path (it is created if missing)`);
+  for (const name of ['journal.jsonl', 'results.json']) {
+    const path = join(outDir, name);
+    if (!existsSync(path)) continue;
+    let id = '';
+    try {
+      id = name === 'journal.jsonl' ? readJournal(path).header.run.id : '';
+    } catch {
+      // an unreadable journal is still a run not to overwrite
+    }
+    throw new UserError(`--out ${outDir} already holds a run (${name}${id ? ` of run ${id}` : ''}) — give a new or empty folder${id ? `, or continue it with --resume ${id}` : ''}`);
+  }
+}
+
+/**
+ * A plan with no cell is a usage error naming why each engine got none, with a command that
+ * works; an engine left out of a plan that has cells is named in a note.
+ */
+async function checkPlan(options: RunOptions, warn: (line: string) => void): Promise<void> {
+  // Every task's fixtures, so the suggestion can change --tasks; the manifest check and the
+  // --fixture/--limit filters are the orchestrator's own.
+  const pool = (await selectFixtures({ ...options, tasks: [...TASKS] })).fixtures;
+  const models = expandModelIds(options.models);
+  const fixtures = pool.filter((fixture) => options.tasks.includes(fixture.task));
+  const request = { engines: options.engines, models, tasks: options.tasks, fixtures };
+  const cells = countCells(makePlan({ engines: options.engines, models, targets: options.targets, tasks: options.tasks, fixtures, ...(options.quant ? { quant: options.quant } : {}) }));
+  if (cells === 0) throw new UserError(emptyPlanMessage(options.command, request));
+  for (const gap of engineGaps(request)) warn(`warning: ${gap.reason}, so it gets no cell`);
 }
 
 export async function runCommand(flags: RunFlags, command: string): Promise<number> {
   const options = flags.resume ? resumeOptions(flags, command) : runOptionsFrom(flags, command);
+  const reportUrl = flags.reportUrl !== undefined ? absoluteUrl('--report-url', flags.reportUrl) : undefined;
+  if (!flags.resume && options.outDir) checkOutFolder(options.outDir);
   const progress = createProgress(process.stdout, Boolean(flags.quiet));
+  // Printed even with --quiet: an engine the user asked for and will not get.
+  if (!flags.resume) await checkPlan(options, (line) => console.error(line));
   const orchestrator = new Orchestrator(options, progress);
   let interrupts = 0;
   const onSignal = () => {
@@ -192,7 +244,7 @@ export async function runCommand(flags: RunFlags, command: string): Promise<numb
       // No waiting for the run to wind down, but the cells measured so far still get a results.json.
       const runId = orchestrator.runId;
       if (runId) {
-        const written = writePartialResults(runFolder(options.resultsRoot, runId));
+        const written = writePartialResults(runDirOf(options, runId));
         if (written) console.log(`results (partial): ${written}`);
         console.log(`run interrupted; resume with: ${resumeCommand(flags, runId)}`);
       }
@@ -229,8 +281,8 @@ export async function runCommand(flags: RunFlags, command: string): Promise<numb
     for (const warning of results.warnings ?? []) console.log(`warning: ${warning}`);
     if (flags.report && results.cells.length > 0) {
       const { writeReport } = await import('../report/write.js');
-      const outDir = runFolder(flags.reportsDir, results.run.id);
-      const written = await writeReport([results], outDir);
+      const outDir = options.outDir ?? runFolder(flags.reportsDir, results.run.id);
+      const written = await writeReport([results], outDir, reportUrl ? { reportUrl } : {});
       console.log(`report: ${written.files.map(shown).join(', ')}`);
     }
     // A signal that arrived after the last cell (while the report was written) still ends as an interrupt.
@@ -240,7 +292,7 @@ export async function runCommand(flags: RunFlags, command: string): Promise<numb
     }
     if (counts.ok === 0) {
       const reasons = [...new Set(results.cells.map((cell) => cell.reason).filter(Boolean))].slice(0, 3);
-      console.error(`vlmbench: no cell succeeded — ${reasons.join(' | ')}`);
+      console.error(`vlmbench: no cell succeeded — ${reasons.join(' | ') || `${results.cells.length} cell(s) recorded no reason; see ${shown(outcome.runDir)}`}`);
       return EXIT.noCellSucceeded;
     }
     if (counts.failed > 0) {

@@ -5,7 +5,15 @@
  */
 import type { CellKey } from '../results/schema.js';
 import { escapeMarkdownCell, escapeMarkdownText, markdownCodeBlock, markdownCodeSpan } from '../report/escape.js';
+import type { RunFacts } from '../report/run-facts.js';
+import { UNVERIFIED_BANNER } from '../results/real-weights.js';
 import type { CompareReport, Finding, MetricDelta } from './types.js';
+
+/** What each run measured (src/report/run-facts.ts runFacts), so the comment names the hardware, models and weights. */
+export interface CompareFacts {
+  base: RunFacts;
+  head: RunFacts;
+}
 
 /** GitHub rejects comments over 65,536 characters; keep the text section well inside that. */
 const MAX_TEXT_CHANGES_SHOWN = 30;
@@ -89,8 +97,24 @@ function keyList(keys: CellKey[]): string {
   return keys.map((key) => codeSpan(cellLabel(key))).join(', ');
 }
 
-export function renderCompareMarkdown(report: CompareReport): string {
-  const lines: string[] = [headline(report), ''];
+/** The hardware, engine versions, models and quantisation, image budget and weights of both runs, and a warning for synthetic weights. */
+function measuredLines(facts: CompareFacts | undefined): string[] {
+  if (!facts) return [];
+  const lines: string[] = [];
+  // The least real side decides the warning: tiny, then shape-faithful, then unverified files.
+  const order = ['tiny', 'shape', 'unverified'] as const;
+  const weakest = order.find((kind) => facts.base.weights === kind || facts.head.weights === kind);
+  if (weakest) {
+    const words = { tiny: "Tiny synthetic weights: these timings prove the plumbing only, they are not a real model's", shape: 'Shape-faithful random weights: speed and memory are real-scale, quality means nothing', unverified: UNVERIFIED_BANNER.replace(/\.$/, '') }[weakest];
+    lines.push('> [!WARNING]', `> **${escapeMarkdownText(words)}** (${escapeMarkdownText(weakest === facts.head.weights ? facts.head.weightsText : facts.base.weightsText)}).`, '');
+  }
+  if (facts.base.line === facts.head.line) lines.push(`**Measured (both runs):** ${escapeMarkdownText(facts.head.line)}`, '');
+  else lines.push(`**Measured (base):** ${escapeMarkdownText(facts.base.line)}`, '', `**Measured (head):** ${escapeMarkdownText(facts.head.line)}`, '');
+  return lines;
+}
+
+export function renderCompareMarkdown(report: CompareReport, facts?: CompareFacts): string {
+  const lines: string[] = [headline(report), '', ...measuredLines(facts)];
 
   if (report.refused) {
     lines.push(

@@ -88,7 +88,7 @@ export function renderFootprintSvg(footprint: Footprint, escapeHtml: Escape): st
   });
   const legendY = measured.length * rowHeight + 18;
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Installed size per engine" width="${labelWidth + barWidth + 160}" height="${height}" font-family="sans-serif">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Installed size per engine" width="${labelWidth + barWidth + 160}" height="${height}" viewBox="0 0 ${labelWidth + barWidth + 160} ${height}" font-family="sans-serif">` +
     bars.join('') +
     `<rect x="${labelWidth}" y="${legendY - 10}" width="10" height="10" fill="#3182bd"/><text x="${labelWidth + 14}" y="${legendY}" font-size="11">native code (this platform)</text>` +
     `<rect x="${labelWidth + 190}" y="${legendY - 10}" width="10" height="10" fill="#9ecae1"/><text x="${labelWidth + 204}" y="${legendY}" font-size="11">everything installed</text>` +
@@ -101,7 +101,7 @@ export function renderFootprintHtml(footprint: Footprint, escapeHtml: Escape): s
   const rows = footprint.engines.map((engine) => `<tr>${cellsOf(rowFor(engine)).map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`);
   const methods = methodLines(footprint).map((line) => `<li>${escapeHtml(line)}</li>`).join('');
   return (
-    `<div class="footprint"><table class="footprint-table"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>` +
+    `<div class="footprint"><div class="table-wrap"><table class="footprint-table"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></div>` +
     renderFootprintSvg(footprint, escapeHtml) +
     `<p>Platform: ${escapeHtml(footprint.platform)}.${footprint.installMs !== undefined ? ` Install took ${escapeHtml(ms(footprint.installMs))}.` : ''}</p>` +
     `<details><summary>How each figure is computed</summary><ul>${methods}</ul></details></div>`

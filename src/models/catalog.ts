@@ -207,6 +207,22 @@ export function allCatalogEntries(): CatalogEntry[] {
   return [...CATALOG, ...testCatalogEntries()];
 }
 
+/**
+ * Each engine's model when --models is not given: one that runs offline with nothing to
+ * download (generated tiny weights, or the packaged tesseract data), so `--engines X` alone runs.
+ */
+export const DEFAULT_MODEL_BY_ENGINE: Record<string, string> = {
+  transformersjs: 'tiny-smolvlm',
+  qvac: 'tiny-smolvlm',
+  'qvac-ocr': 'tiny-ocr-easyocr',
+  tesseract: 'tesseract-eng',
+};
+
+/** The default models of these engines, each once, in engine order. */
+export function defaultModelsFor(engines: string[]): string[] {
+  return [...new Set(engines.map((engine) => DEFAULT_MODEL_BY_ENGINE[engine]).filter((id): id is string => id !== undefined))];
+}
+
 export function catalogEntry(id: string): CatalogEntry {
   const entries = allCatalogEntries();
   const entry = entries.find((candidate) => candidate.id === id);

@@ -2,7 +2,9 @@
  * Bencher Metric Format (https://bencher.dev/docs/reference/bencher-metric-format):
  * `{ "<benchmark>": { "<measure slug>": { value, lower_value?, upper_value? } } }`.
  *
- * One benchmark per ok cell, named `engine/model/quant/target/task/fixture`.
+ * One benchmark per ok cell, named `engine/model/quant/target/task/fixture [weights] on <CPU> <threads>T`:
+ * Bencher shows only the benchmark's name beside a point, so the weights' kind (tiny synthetic
+ * numbers must never pass for real ones) and the hardware travel in it (src/report/run-facts.ts).
  * Measures (Bencher creates unknown slugs on first upload):
  * - `latency`: median latency in NANOSECONDS, because that is the unit of
  *   Bencher's built-in Latency measure; bounds = the median's 95% bootstrap CI;
@@ -13,6 +15,8 @@
  */
 import { peakMemoryBytes, timingSummary, type TimingMetric } from '../compare/cell-figures.js';
 import type { Cell, Results } from '../results/schema.js';
+import { WEIGHTS_LABELS } from './model/variants.js';
+import { hardwareShort, weightsOfKey } from './run-facts.js';
 
 export interface BmfMetric {
   value: number;
@@ -24,9 +28,14 @@ export type BencherMetricFormat = Record<string, Record<string, BmfMetric>>;
 
 const NANOSECONDS_PER_MS = 1e6;
 
-export function benchmarkName(cell: Cell): string {
+/** The cell's key as a path: engine/model/quant/target/task/fixture. */
+export function cellPath(cell: Cell): string {
   const { engine, model, quant, target, task, fixture } = cell.key;
   return [engine, model, quant, target, task, fixture].join('/');
+}
+
+export function benchmarkName(results: Results, cell: Cell): string {
+  return `${cellPath(cell)} [${WEIGHTS_LABELS[weightsOfKey(results, cell.key)]}] on ${hardwareShort(results)}`;
 }
 
 function summaryMetric(cell: Cell, metric: TimingMetric, scale: number): BmfMetric | null {
@@ -56,7 +65,7 @@ export function toBencherMetricFormat(results: Results): BencherMetricFormat {
     for (const [metric, value] of Object.entries(cell.quality ?? {}).sort(([left], [right]) => left.localeCompare(right))) {
       if (value !== null && Number.isFinite(value)) measures[`quality-${metric}`] = { value };
     }
-    if (Object.keys(measures).length > 0) document[benchmarkName(cell)] = measures;
+    if (Object.keys(measures).length > 0) document[benchmarkName(results, cell)] = measures;
   }
   return document;
 }

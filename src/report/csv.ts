@@ -2,10 +2,13 @@
  * One CSV row per cell, for spreadsheets and pandas. RFC 4180: CRLF line ends, a
  * field holding a comma, a double quote, CR or LF is wrapped in double quotes with
  * inner quotes doubled. Empty field = no value. Quality metrics get one column
- * each (`quality_<name>`), the union over all cells, sorted by name.
+ * each (`quality_<name>`), the union over all cells, sorted by name. Every row says what
+ * was measured: the weights' kind, the engine's version, the image budget and the hardware.
  */
 import { peakHostRssBytes, peakWorkerRssBytes, timingSummary } from '../compare/cell-figures.js';
 import type { Cell, Results } from '../results/schema.js';
+import { WEIGHTS_LABELS } from './model/variants.js';
+import { hardwareOf, imageBudgetOf, weightsOfKey } from './run-facts.js';
 
 type Field = string | number | null | undefined;
 
@@ -33,6 +36,10 @@ const FIXED_COLUMNS = [
   'peak_rss_bytes',
   'worker_peak_rss_bytes',
   'load_ms',
+  'weights',
+  'engine_version',
+  'image_budget',
+  'hardware',
 ] as const;
 
 export function csvField(value: Field): string {
@@ -51,7 +58,18 @@ export function neutraliseFormula(text: string): string {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
-function cellRow(cell: Cell, qualityColumns: readonly string[]): Field[] {
+/** The columns that say what was measured, the same on every row of a run (src/report/run-facts.ts). */
+function measuredFields(results: Results, cell: Cell): Field[] {
+  return [
+    WEIGHTS_LABELS[weightsOfKey(results, cell.key)],
+    // The version alone: the engine column names the package, and a leading @ would read as a formula.
+    results.engines.find((record) => record.id === cell.key.engine)?.version,
+    imageBudgetOf(results.run.settings) ?? '(not recorded)',
+    hardwareOf(results),
+  ];
+}
+
+function cellRow(results: Results, cell: Cell, qualityColumns: readonly string[]): Field[] {
   const latency = timingSummary(cell, 'latencyMs');
   const ttft = timingSummary(cell, 'ttftMs');
   const decode = timingSummary(cell, 'decodeTokensPerSec');
@@ -79,6 +97,7 @@ function cellRow(cell: Cell, qualityColumns: readonly string[]): Field[] {
     peakHostRssBytes(cell),
     peakWorkerRssBytes(cell),
     cell.load?.ms,
+    ...measuredFields(results, cell),
     ...qualityColumns.map((metric) => cell.quality?.[metric]),
   ];
 }
@@ -86,6 +105,6 @@ function cellRow(cell: Cell, qualityColumns: readonly string[]): Field[] {
 export function toCsv(results: Results): string {
   const qualityColumns = [...new Set(results.cells.flatMap((cell) => Object.keys(cell.quality ?? {})))].sort();
   const header = [...FIXED_COLUMNS, ...qualityColumns.map((metric) => `quality_${metric}`)];
-  const rows = [header, ...results.cells.map((cell) => cellRow(cell, qualityColumns))];
+  const rows = [header, ...results.cells.map((cell) => cellRow(results, cell, qualityColumns))];
   return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }

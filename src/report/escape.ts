@@ -43,11 +43,13 @@ export function jsonForScriptTag(value: unknown, indent?: number): string {
 
 /** Markup renders as text; characters that start emphasis, links or code are escaped. Line breaks are left to the callers. */
 function escapeMarkdownInline(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/([\\`*_[\]~])/g, '\\$1');
+  return escapeControlBytes(
+    String(value ?? '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/([\\`*_[\]~])/g, '\\$1'),
+  );
 }
 
 /** A GitHub-flavoured Markdown table cell: `|` cannot split the cell, a line break cannot end the row, markup renders as text. */
@@ -66,14 +68,26 @@ export function escapeMarkdownText(value: unknown): string {
 
 /** Inline code shows its content verbatim (no escape works inside), so only backticks and line breaks need care. */
 export function markdownCodeSpan(value: unknown): string {
-  return `\`${String(value ?? '').replace(/`/g, "'").replace(/\r\n|\r|\n/g, ' ')}\``;
+  return `\`${escapeControlBytes(String(value ?? '').replace(/`/g, "'").replace(/\r\n|\r|\n/g, ' '))}\``;
 }
 
 /** A fenced block whose fence is longer than any backtick run inside, so the content cannot close it. */
 export function markdownCodeBlock(content: string, language = ''): string {
   const longest = Math.max(2, ...[...content.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(longest + 1);
-  return `${fence}${language}\n${content}\n${fence}`;
+  return `${fence}${language}\n${escapeControlBytes(content)}\n${fence}`;
+}
+
+/** C0 and C1 control characters other than tab, line feed and carriage return. */
+const CONTROL_BYTES = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+
+/**
+ * Model output (a tiny random model's above all) can hold NUL and other control characters,
+ * which break Markdown viewers and diff tools; they are written as `\u0000`-style escapes, the
+ * same spelling JSON uses, so the text stays readable and every byte is still named.
+ */
+export function escapeControlBytes(text: string): string {
+  return text.replace(CONTROL_BYTES, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Text for an SVG <text> node or attribute (SVG inline in HTML follows the same rules). */

@@ -8,11 +8,16 @@
  * peak memory (MiB), and lower-is-better quality metrics (CER, WER…).
  * Bigger is better: decode tokens/s and higher-is-better quality metrics.
  * Quality metrics of unknown direction are left out. Failed cells are left out.
+ * The chart shows each entry's name and, per point, its `extra`: the name carries the weights'
+ * kind, and `extra` says what was measured (hardware, engine version, model and quantisation,
+ * image budget, weights; src/report/run-facts.ts), so a point on a dashboard cannot lose it.
  */
 import { peakMemoryBytes, timingSummary, type TimingMetric } from '../compare/cell-figures.js';
 import { qualityHigherIsBetter } from '../compare/quality-direction.js';
 import type { Cell, Results, Summary } from '../results/schema.js';
-import { benchmarkName } from './bmf.js';
+import { cellPath } from './bmf.js';
+import { WEIGHTS_LABELS } from './model/variants.js';
+import { cellFactsLine, weightsOfKey } from './run-facts.js';
 
 export interface GithubBenchmarkEntry {
   name: string;
@@ -33,13 +38,23 @@ function round(value: number, digits = 4): number {
   return Number(value.toPrecision(digits + 2));
 }
 
-function summaryEntry(cell: Cell, metric: TimingMetric, label: string, unit: string): GithubBenchmarkEntry | null {
+/** The entry's name: the cell, the measure, and the weights' kind. */
+function entryName(results: Results, cell: Cell, label: string): string {
+  return `${cellPath(cell)} ${label} [${WEIGHTS_LABELS[weightsOfKey(results, cell.key)]}]`;
+}
+
+function measured(results: Results, cell: Cell): string {
+  return `measured: ${cellFactsLine(results, cell.key)}`;
+}
+
+function summaryEntry(results: Results, cell: Cell, metric: TimingMetric, label: string, unit: string): GithubBenchmarkEntry | null {
   const summary: Summary | null = timingSummary(cell, metric);
   if (!summary) return null;
-  const entry: GithubBenchmarkEntry = { name: `${benchmarkName(cell)} ${label}`, unit, value: round(summary.median) };
+  const entry: GithubBenchmarkEntry = { name: entryName(results, cell, label), unit, value: round(summary.median) };
   if (summary.medianCi95) entry.range = `± ${round((summary.medianCi95[1] - summary.medianCi95[0]) / 2)}`;
   const details = [`n=${summary.n}`, `mean=${round(summary.mean)}`, `p90=${round(summary.p90)}`];
   if (summary.medianCi95) details.push(`95% CI of median ${round(summary.medianCi95[0])}–${round(summary.medianCi95[1])}`);
+  details.push(measured(results, cell));
   entry.extra = details.join('\n');
   return entry;
 }
@@ -49,18 +64,18 @@ export function toGithubActionBenchmark(results: Results): GithubActionBenchmark
   const biggerIsBetter: GithubBenchmarkEntry[] = [];
   for (const cell of results.cells) {
     if (cell.status !== 'ok') continue;
-    const latency = summaryEntry(cell, 'latencyMs', 'latency (median)', 'ms');
+    const latency = summaryEntry(results, cell, 'latencyMs', 'latency (median)', 'ms');
     if (latency) smallerIsBetter.push(latency);
-    const ttft = summaryEntry(cell, 'ttftMs', 'TTFT (median)', 'ms');
+    const ttft = summaryEntry(results, cell, 'ttftMs', 'TTFT (median)', 'ms');
     if (ttft) smallerIsBetter.push(ttft);
-    const decode = summaryEntry(cell, 'decodeTokensPerSec', 'decode throughput (median)', 'tokens/s');
+    const decode = summaryEntry(results, cell, 'decodeTokensPerSec', 'decode throughput (median)', 'tokens/s');
     if (decode) biggerIsBetter.push(decode);
     const memory = peakMemoryBytes(cell);
-    if (memory !== null) smallerIsBetter.push({ name: `${benchmarkName(cell)} peak memory`, unit: 'MiB', value: round(memory / BYTES_PER_MIB) });
+    if (memory !== null) smallerIsBetter.push({ name: entryName(results, cell, 'peak memory'), unit: 'MiB', value: round(memory / BYTES_PER_MIB), extra: measured(results, cell) });
     for (const [metric, value] of Object.entries(cell.quality ?? {}).sort(([left], [right]) => left.localeCompare(right))) {
       const higherIsBetter = qualityHigherIsBetter(metric);
       if (value === null || !Number.isFinite(value) || higherIsBetter === null) continue;
-      const entry: GithubBenchmarkEntry = { name: `${benchmarkName(cell)} ${metric}`, unit: 'fraction', value };
+      const entry: GithubBenchmarkEntry = { name: entryName(results, cell, metric), unit: 'fraction', value, extra: measured(results, cell) };
       (higherIsBetter ? biggerIsBetter : smallerIsBetter).push(entry);
     }
   }

@@ -1,11 +1,14 @@
 /**
- * The self-contained HTML report: inline CSS and SVG, images as data: URIs, the raw
- * results embedded. It makes no network request and runs no script.
+ * The self-contained HTML report: inline CSS and SVG, images as data: URIs, one copy of the
+ * raw results embedded (embedded-results.ts). It makes no network request; its one script,
+ * allowed by hash in the CSP, builds the results download at click time.
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import sharp from 'sharp';
-import { escapeHtml, jsonForScriptTag } from './escape.js';
+import { escapeHtml } from './escape.js';
+import { DOWNLOAD_SCRIPT, downloadScriptHash, embeddedResultsHtml } from './embedded-results.js';
+import { runFacts } from './run-facts.js';
 import { renderDiffHtml, wordDiff } from './diff.js';
 import { textExcerpt } from '../results/text-cap.js';
 import {
@@ -16,6 +19,7 @@ import {
   formatNumber,
   metricHeading,
   metricLabel,
+  qualityNotShown,
   showsQuality,
   type GalleryItem,
   type ReportModel,
@@ -32,7 +36,7 @@ import { cellAnchorId, renderClaimsHtml } from '../claims/render.js';
 import { renderFootprintHtml } from '../footprint/render.js';
 import { networkHtml, networkView } from './network.js';
 import { phaseBars, phasesChart } from './charts/phases.js';
-import { COMPUTE_BOUND_SHARE, decodeRoofline } from './roofline.js';
+import { COMPUTE_BOUND_SHARE, decodeRoofline, rooflineNotMeasured } from './roofline.js';
 import { crossDeviceChart } from './charts/cross-device.js';
 import { colorFor, markerFor, marker } from './charts/svg.js';
 import { UNVERIFIED_BANNER, unverifiedModelLabels } from '../results/real-weights.js';
@@ -61,12 +65,14 @@ async function thumbnailFor(item: GalleryItem): Promise<Thumbnail> {
       continue;
     }
     try {
-      const image = sharp(bytes);
-      const meta = await image.metadata();
-      const asJpeg = meta.format === 'jpeg';
-      const resized = image.resize({ width: THUMBNAIL_MAX_WIDTH, withoutEnlargement: true });
-      const { data, info } = await (asJpeg ? resized.jpeg({ quality: 80 }) : resized.png({ compressionLevel: 9 })).toBuffer({ resolveWithObject: true });
-      return { dataUri: `data:image/${asJpeg ? 'jpeg' : 'png'};base64,${data.toString('base64')}`, width: info.width, height: info.height };
+      const meta = await sharp(bytes).metadata();
+      const resized = () => sharp(bytes).resize({ width: THUMBNAIL_MAX_WIDTH, withoutEnlargement: true });
+      const jpeg = await resized().flatten({ background: '#ffffff' }).jpeg({ quality: 80 }).toBuffer({ resolveWithObject: true });
+      // A photo stays JPEG; anything else is PNG (lossless) unless JPEG is smaller: a full page's
+      // thumbnail is about 22 KB as PNG and 7 KB as JPEG, which keeps the report within its size.
+      const png = meta.format === 'jpeg' ? null : await resized().png({ compressionLevel: 9 }).toBuffer({ resolveWithObject: true });
+      const chosen = png && png.data.length <= jpeg.data.length ? { ...png, type: 'png' } : { ...jpeg, type: 'jpeg' };
+      return { dataUri: `data:image/${chosen.type};base64,${chosen.data.toString('base64')}`, width: chosen.info.width, height: chosen.info.height };
     } catch (error) {
       return { missing: `could not decode ${path}: ${(error as Error).message}` };
     }
@@ -82,6 +88,13 @@ export async function loadThumbnails(model: ReportModel): Promise<Map<string, Th
 
 // ---------------------------------------------------------------------------------------
 // Pieces
+
+/** What was measured, one line per run, at the very top (src/report/run-facts.ts). */
+function measuredLines(model: ReportModel): string {
+  return model.runs
+    .map((run) => `<p class="measured"><span class="evidence-label">Measured${model.runs.length > 1 ? ` (run ${e(run.runId)})` : ''}:</span> ${e(runFacts(run.results).line)}</p>`)
+    .join('');
+}
 
 const e = escapeHtml;
 
@@ -245,7 +258,7 @@ function warningsSection(model: ReportModel): string {
 function categoryTable(view: ReportModel['tasks'][number], showQuality: boolean): string {
   if (!showQuality || !view.headlineMetric || view.categories.length < 2) return '';
   const headers = ['Category', 'Fixtures', ...view.variants.map((f) => `${legendMarker(f.variant.index)}${e(f.variant.label)}`)];
-  const rows = view.categories.map((c) => [e(c.category), String(c.fixtures), ...c.values.map((v) => (v.value === null ? '–' : `${formatNumber(v.value)} <small class="muted">(n=${v.n})</small>`))]);
+  const rows = view.categories.map((c) => [e(c.category), String(c.fixtures), ...c.values.map((v) => (v.variant.synthetic !== false ? '<span class="muted">n/a (synthetic)</span>' : v.value === null ? '–' : `${formatNumber(v.value)} <small class="muted">(n=${v.n})</small>`))]);
   return `<h4>${e(metricLabel(view.headlineMetric))} per category</h4>` + table(headers, rows, 'categories');
 }
 
@@ -271,7 +284,8 @@ function resultsSection(model: ReportModel): string {
     return (
       `<h3>${e(TASK_LABELS[view.task])}${multiRun ? ` <span class="device">on ${e(view.deviceLabel)}</span>` : ''}</h3>` +
       table(headers, rows, 'summary') +
-      `<p class="note">Latency, TTFT and decode rate pool every counted sample over ${view.fixtures.length} fixtures. Quality: corpus-level score over the successful fixtures (hover for the mean of per-fixture scores). Image budget — ${budget}.</p>` +
+      `<p class="note">Latency, TTFT and decode rate pool every counted sample over ${view.fixtures.length} fixtures.${showQuality ? ' Quality: corpus-level score over the successful fixtures (hover for the mean of per-fixture scores).' : ''} Image budget — ${budget}.</p>` +
+      (qualityNotShown(view) ? `<p class="collapsed">${e(qualityNotShown(view))}</p>` : '') +
       categoryTable(view, showQuality)
     );
   });
@@ -299,14 +313,16 @@ function chartsSection(model: ReportModel): string {
     ? `<h3>Phases</h3>${phases.map((svg) => `<figure class="chart-figure"><figcaption>${e('Where the time goes per request: preprocessing, vision encoding, prefill, decode (hatched = estimated from TTFT and the engine’s own stats)')}</figcaption>${svg}</figure>`).join('')}`
     : '';
   const roofline = model.runs.flatMap((run) => decodeRoofline(run.results));
-  const rooflineTable = roofline.length
-    ? '<h3>Decode against the memory-bandwidth roofline</h3>' +
+  const rooflineTable = roofline.length === 0
+    ? ''
+    : roofline.every((r) => r.share === null)
+      ? `<h3>Decode against the memory-bandwidth roofline</h3><p class="collapsed">${e(rooflineNotMeasured(roofline.length))}</p>`
+      : '<h3>Decode against the memory-bandwidth roofline</h3>' +
       table(
         ['Engine', 'Model', 'Quant', 'Fixture', 'Weights read / token', 'Decode tok/s', 'Achieved GB/s', 'Share of ceiling', 'Reading'],
         roofline.map((r) => [e(r.engine), e(r.model), e(r.quant), e(r.fixture), e(`${(r.weightBytesPerToken / 1e6).toFixed(1)} MB`), e(r.decodeTokensPerSec.toFixed(1)), e(r.achievedGBps.toFixed(1)), r.share === null ? '–' : e(`${(r.share * 100).toFixed(0)}%`), e(r.note)]),
       ) +
-      `<p class="note">Weights read per token: every decoder layer and the output head, once per token (KV cache and activations left out, so the share is a floor). "Plausibly compute-bound": under ${COMPUTE_BOUND_SHARE * 100}% of the measured bandwidth ceiling (run with --bandwidth to measure it).</p>`
-    : '';
+      `<p class="note">Weights read per token: every decoder layer and the output head, once per token (KV cache and activations left out, so the share is a floor). "Plausibly compute-bound": under ${COMPUTE_BOUND_SHARE * 100}% of the measured bandwidth ceiling (run with --bandwidth to measure it).</p>`;
   return section('charts', 'Charts', blocks.join('') + phaseFigure + rooflineTable);
 }
 
@@ -481,18 +497,15 @@ function environmentSection(model: ReportModel): string {
 
 function rawDataSection(model: ReportModel): string {
   const blocks = model.runs.map((run, i) => {
-    const json = JSON.stringify(run.results, null, 2);
-    const href = `data:application/json;charset=utf-8,${encodeURIComponent(json)}`;
-    const fileName = `results-${run.runId.replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
-    return (
-      `<p><a class="download" download="${e(fileName)}" href="${e(href)}">Download ${e(fileName)}</a> (${formatBytes(Buffer.byteLength(json))})</p>` +
-      `<script type="application/json" id="vlmbench-results-${i}" class="vlmbench-results">${jsonForScriptTag(run.results)}</script>`
-    );
+    const embedded = embeddedResultsHtml(run.results, i);
+    return `<p>${embedded.button} <span class="muted">(${formatBytes(embedded.jsonBytes)} of JSON)</span></p>${embedded.block}`;
   });
   return section(
     'raw-data',
     'Raw data',
-    `<p>The complete results document${model.runs.length > 1 ? 's are' : ' is'} embedded in this file (a <code>&lt;script type="application/json"&gt;</code> block per run) and can be downloaded here.</p>${blocks.join('')}`,
+    `<p>The complete results document${model.runs.length > 1 ? 's are' : ' is'} embedded in this file once: every cell, counted sample, load, output and score, with the warm-up runs' timings but not their token arrival times. The button builds the JSON file from that copy when clicked (the page's only script). The copy is a <code>&lt;script type="application/octet-stream" data-encoding="gzip+base64"&gt;</code> block per run, so a program can also read it: base64-decode, then gunzip.</p>` +
+      '<noscript><p class="warn">The download needs JavaScript; without it, take results.json from the run folder, or decode the block as above.</p></noscript>' +
+      blocks.join(''),
   );
 }
 
@@ -511,8 +524,10 @@ h3 { font-size: 1.1rem; margin: 24px 0 8px; }
 h4 { font-size: 0.98rem; margin: 18px 0 6px; }
 .meta, .muted, .device { color: var(--muted); }
 .device { font-weight: normal; font-size: 0.9rem; }
-nav.toc { margin: 12px 0 0; font-size: 0.9rem; }
-nav.toc a { margin-right: 14px; color: var(--accent); }
+nav.toc { margin: 12px 0 0; font-size: 0.9rem; display: flex; flex-wrap: wrap; gap: 2px 14px; }
+nav.toc a { color: var(--accent); }
+.measured { margin: 6px 0 2px; font-size: 0.95rem; overflow-wrap: anywhere; }
+.collapsed { color: var(--muted); font-style: italic; }
 .banner { border-radius: 6px; padding: 12px 16px; margin: 14px 0; border: 2px solid; }
 .banner-synthetic { background: #fff3e0; border-color: #D55E00; font-size: 1.05rem; }
 .banner-warn { background: #fff8e1; border-color: #E69F00; }
@@ -562,7 +577,7 @@ svg.chart .axis-title { font-size: 12px; fill: #1d1f21; font-weight: 600; }
 svg.chart .label { font-size: 12px; fill: #1d1f21; }
 svg.chart .sublabel { font-size: 10.5px; fill: #5f6368; }
 svg.chart .value { font-size: 11.5px; fill: #1d1f21; }
-article.fixture { display: grid; grid-template-columns: 172px 1fr; gap: 16px; border: 1px solid var(--line); border-radius: 6px; padding: 12px; margin: 12px 0; break-inside: avoid; }
+article.fixture { display: grid; grid-template-columns: 172px minmax(0, 1fr); gap: 16px; border: 1px solid var(--line); border-radius: 6px; padding: 12px; margin: 12px 0; break-inside: avoid; }
 .thumb img { max-width: 160px; height: auto; border: 1px solid var(--line); image-rendering: auto; }
 .missing-image { width: 160px; padding: 24px 8px; text-align: center; border: 1px dashed #b00020; color: #b00020; font-size: 0.85rem; word-break: break-all; }
 article.fixture h4 { margin-top: 0; }
@@ -574,14 +589,18 @@ del { background: #fde2dc; color: #8f2d0a; text-decoration: line-through; }
 .provenance { font-size: 0.78rem; margin: 4px 0 0; }
 pre.command { background: #1d1f21; color: #f5f6f8; padding: 12px; border-radius: 6px; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
 code.hash { font-size: 0.75rem; word-break: break-all; }
-a.download { font-weight: 600; color: var(--accent); }
+button.download { font: inherit; font-weight: 600; color: #fff; background: var(--accent); border: 0; border-radius: 4px; padding: 4px 12px; cursor: pointer; }
 footer { margin-top: 48px; font-size: 0.8rem; color: var(--muted); }
-@media (max-width: 720px) { article.fixture { grid-template-columns: 1fr; } main { padding: 16px; } }
+/* Phones: one column, and wide tables scroll inside their own box (.table-wrap), never the page. */
+@media (max-width: 720px) { article.fixture { grid-template-columns: minmax(0, 1fr); } main { padding: 16px; } h1 { font-size: 1.45rem; } }
+main, section, .fixture-body { min-width: 0; }
+main { overflow-wrap: break-word; }
+.footprint svg { max-width: 100%; height: auto; }
 @media print {
   @page { margin: 14mm; }
   body { font-size: 10.5pt; }
   main { max-width: none; padding: 0; }
-  nav.toc, a.download { display: none; }
+  nav.toc, button.download { display: none; }
   h2 { break-before: auto; break-after: avoid; }
   h3, h4 { break-after: avoid; }
   li.verdict, figure.chart-figure, article.fixture, tr { break-inside: avoid; }
@@ -591,8 +610,14 @@ footer { margin-top: 48px; font-size: 0.8rem; color: var(--muted); }
 }
 `;
 
-/** No script may run and nothing may be fetched; images are data: URIs. */
-const CONTENT_SECURITY_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+/**
+ * Nothing may be fetched (images are data: URIs) and no script may run but the download
+ * button's, which is allowed by its sha256: an injected inline script, event attribute or
+ * script file is refused by the browser even if escaping ever failed.
+ */
+function contentSecurityPolicy(): string {
+  return `default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src ${downloadScriptHash()}; base-uri 'none'; form-action 'none'`;
+}
 
 // ---------------------------------------------------------------------------------------
 
@@ -617,13 +642,13 @@ export function renderHtml(model: ReportModel, thumbnails: Map<string, Thumbnail
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">`,
+    `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy()}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<meta name="generator" content="${e(`${tool.name} ${tool.version}`)}">`,
     `<title>${e(model.title)}</title>`,
     `<style>${STYLES}</style>`,
     '</head><body><main>',
-    `<header><h1>${e(model.title)}</h1><p class="meta">${e(model.runs.map((r) => r.deviceLabel).join(' | '))} · generated ${e(model.generatedAt)} by ${e(`${tool.name} ${tool.version}`)}</p><nav class="toc">${toc}</nav></header>`,
+    `<header><h1>${e(model.title)}</h1>${measuredLines(model)}<p class="meta">${e(model.runs.map((r) => r.deviceLabel).join(' | '))} · generated ${e(model.generatedAt)} by ${e(`${tool.name} ${tool.version}`)}</p><nav class="toc">${toc}</nav></header>`,
     banners(model),
     verdictsSection(model),
     section('claims', 'Claims checked', renderClaimsHtml(model.claims, e)),
@@ -638,8 +663,10 @@ export function renderHtml(model: ReportModel, thumbnails: Map<string, Thumbnail
     crossDeviceSection(model),
     environmentSection(model),
     rawDataSection(model),
-    `<footer>Generated by ${e(tool.name)} ${e(tool.version)}. Self-contained: no external requests, no scripts.</footer>`,
-    '</main></body></html>',
+    `<footer>Generated by ${e(tool.name)} ${e(tool.version)}. Self-contained: no external requests; one script, the download button's.</footer>`,
+    '</main>',
+    `<script>${DOWNLOAD_SCRIPT}</script>`,
+    '</body></html>',
     '',
   ].join('\n');
 }

@@ -5,9 +5,10 @@ import { decodeRoofline, rooflineMarkdown } from './roofline.js';
 import { networkMarkdown, networkView } from './network.js';
 import { escapeMarkdownCell as cell, escapeMarkdownText as text, markdownCodeBlock, markdownCodeSpan } from './escape.js';
 import { textExcerpt } from '../results/text-cap.js';
-import { TASK_LABELS, WEIGHTS_LABELS, formatBytes, formatMs, formatNumber, metricHeading, metricLabel, showsQuality, type ReportModel, type TaskView, type VariantTaskFigures } from './model.js';
+import { TASK_LABELS, WEIGHTS_LABELS, formatBytes, formatMs, formatNumber, metricHeading, metricLabel, qualityNotShown, showsQuality, type ReportModel, type TaskView, type VariantTaskFigures } from './model.js';
 import { UNVERIFIED_BANNER, unverifiedModelLabels } from '../results/real-weights.js';
 import { seenWords } from './model/image-seen.js';
+import { runFacts } from './run-facts.js';
 
 function mdTable(headers: string[], rows: string[][]): string {
   return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -72,6 +73,7 @@ export function renderMarkdown(model: ReportModel): string {
   const on = (device: string): string => (multiRun ? ` — ${text(device)}` : '');
   const out: string[] = [];
   out.push(`# ${text(model.title)}`, '');
+  for (const run of model.runs) out.push(`**Measured${multiRun ? ` (run ${text(run.runId)})` : ''}:** ${text(runFacts(run.results).line)}`, '');
   out.push(`Runs: ${model.runs.map((r) => `${markdownCodeSpan(r.runId)} (${text(r.deviceLabel)})`).join(', ')} · generated ${model.generatedAt}`, '');
   out.push(...bannerLines(model).flatMap((l) => [l, '']));
 
@@ -138,14 +140,16 @@ export function renderMarkdown(model: ReportModel): string {
   out.push('## Results per task', '');
   for (const view of model.tasks) {
     out.push(`### ${TASK_LABELS[view.task]}${on(view.deviceLabel)}`, '', summaryTable(view), '');
-    out.push(`Latency, TTFT and decode rate pool every counted sample over ${view.fixtures.length} fixtures; quality is corpus-level over the successful fixtures (n = fixtures scored).`, '');
-    const showCategories = view.headlineMetric && view.categories.length > 1 && view.variants.some((f) => f.variant.synthetic !== 'shape');
+    const notShown = qualityNotShown(view);
+    out.push(`Latency, TTFT and decode rate pool every counted sample over ${view.fixtures.length} fixtures${notShown ? '.' : '; quality is corpus-level over the successful fixtures (n = fixtures scored).'}`, '');
+    if (notShown) out.push(text(notShown), '');
+    const showCategories = view.headlineMetric && view.categories.length > 1 && showsQuality(view);
     if (showCategories) {
       out.push(`${cell(metricLabel(view.headlineMetric as string))} per category:`, '');
       out.push(
         mdTable(
           ['Category', 'Fixtures', ...view.variants.map((f) => cell(f.variant.label))],
-          view.categories.map((c) => [cell(c.category), String(c.fixtures), ...c.values.map((v) => (v.value === null ? '–' : `${formatNumber(v.value)} (n=${v.n})`))]),
+          view.categories.map((c) => [cell(c.category), String(c.fixtures), ...c.values.map((v) => (v.variant.synthetic !== false ? 'n/a (synthetic)' : v.value === null ? '–' : `${formatNumber(v.value)} (n=${v.n})`))]),
         ),
         '',
       );

@@ -17,7 +17,7 @@ import { assignShortLabels, deviceLabelOf, syntheticOf, unverifiedOf, variantId 
 
 export * from './model/types.js';
 export { parseResultsForReport } from './model/parse.js';
-export { TASK_LABELS, metricHeading, metricHigherIsBetter, metricLabel, showsQuality } from './model/metrics.js';
+export { TASK_LABELS, metricHeading, metricHigherIsBetter, metricLabel, qualityNotShown, showsQuality } from './model/metrics.js';
 export { formatBytes, formatMs, formatNumber, formatRatio } from './format.js';
 export { WEIGHTS_LABELS, weightsOf } from './model/variants.js';
 

@@ -179,9 +179,15 @@ export function decodeRoofline(results: Pick<Results, 'cells' | 'models' | 'envi
   return rows;
 }
 
-/** A Markdown table of the rows, for report.md and the console. */
+/** The one line that stands for a roofline without a bandwidth ceiling: every row would say only that. */
+export function rooflineNotMeasured(cells: number): string {
+  return `Not measured: no memory-bandwidth ceiling was recorded for this run, so the ${cells} decode figure${cells === 1 ? '' : 's'} cannot be placed against it. Run with --bandwidth to measure it.`;
+}
+
+/** A Markdown table of the rows, for report.md and the console; one line when no ceiling was measured. */
 export function rooflineMarkdown(rows: DecodeRoofline[]): string {
   if (rows.length === 0) return '';
+  if (rows.every((row) => row.share === null)) return rooflineNotMeasured(rows.length);
   const lines = [
     '| engine | model | quant | fixture | weights read / token | decode tok/s | achieved GB/s | share of ceiling | reading |',
     '|---|---|---|---|---|---|---|---|---|',

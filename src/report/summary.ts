@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { TaskSchema } from '../results/schema.js';
 import type { ReportModel } from './model.js';
 import { networkForSummary, networkView } from './network.js';
+import { runFacts } from './run-facts.js';
 
 export const SUMMARY_SCHEMA_NAME = 'vlmbench-summary';
 export const SUMMARY_VERSION = 1;
@@ -71,7 +72,7 @@ export const SummaryFiguresSchema = z.object({
   ttftMs: MetricSummarySchema,
   decodeTokensPerSec: MetricSummarySchema,
   peakRssBytes: z.object({ host: FiniteNumber.nullable(), worker: FiniteNumber.nullable(), total: FiniteNumber.nullable() }),
-  /** Corpus-level quality per metric; null when hidden (shape-synthetic) or not computed. */
+  /** Corpus-level quality per metric; null when hidden (synthetic weights, tiny or shape-faithful) or not computed. */
   quality: z.record(z.string(), FiniteNumber.nullable()).nullable(),
   frames: z.array(z.number().int()),
   imageTokens: z.array(z.number().int()),
@@ -84,6 +85,25 @@ export const SummaryJsonSchema = z.object({
   runIds: z.array(z.string()).min(1),
   complete: z.boolean(),
   synthetic: z.object({ any: z.boolean(), tiny: z.array(z.string()), shape: z.array(z.string()) }),
+  /**
+   * What each run measured (src/report/run-facts.ts): hardware, engine versions, models and
+   * quantisation, image budget and weights, each alone and all in one line. Always written;
+   * optional only so summaries from before it existed still validate.
+   */
+  measured: z
+    .array(
+      z.object({
+        runId: z.string(),
+        line: z.string(),
+        hardware: z.string(),
+        engines: z.string(),
+        models: z.string(),
+        imageBudget: z.string(),
+        weights: z.enum(['real', 'unverified', 'shape', 'tiny']),
+        weightsText: z.string(),
+      }),
+    )
+    .optional(),
   verdicts: z.array(SummaryVerdictSchema),
   engines: z.array(z.object({ id: z.string(), packageName: z.string(), version: z.string().nullable(), available: z.boolean(), reason: z.string().optional() })),
   models: z.array(
@@ -163,6 +183,7 @@ export function buildSummaryJson(model: ReportModel): SummaryJson {
     runIds: model.runs.map((r) => r.runId),
     complete: model.incompleteRuns.length === 0,
     synthetic: { any: model.synthetic.tiny.length + model.synthetic.shape.length > 0, tiny: model.synthetic.tiny, shape: model.synthetic.shape },
+    measured: model.runs.map((run) => ({ runId: run.runId, ...runFacts(run.results) })),
     verdicts: model.verdicts.map((v) => {
       const ci = v.ci95 && Number.isFinite(v.ci95[0]) && Number.isFinite(v.ci95[1]) ? v.ci95 : undefined;
       return {

@@ -29,7 +29,7 @@ async function writeAtomically(path: string, content: string): Promise<void> {
 export async function writeReport(
   results: Results[],
   outDir: string,
-  options: { title?: string; fixturesDirs?: string[]; now?: Date; noiseBand?: number } = {},
+  options: { title?: string; fixturesDirs?: string[]; now?: Date; noiseBand?: number; reportUrl?: string } = {},
 ): Promise<{ files: string[] }> {
   const model = buildReportModel(results, options);
   const thumbnails = await loadThumbnails(model);
@@ -37,7 +37,7 @@ export async function writeReport(
     [REPORT_FILES.html, renderHtml(model, thumbnails)],
     [REPORT_FILES.markdown, renderMarkdown(model)],
     [REPORT_FILES.summary, `${JSON.stringify(buildSummaryJson(model), null, 2)}\n`],
-    [REPORT_FILES.embed, renderEmbed(model, REPORT_FILES.html)],
+    [REPORT_FILES.embed, renderEmbed(model, options.reportUrl ?? REPORT_FILES.html)],
   ];
   const dir = resolve(outDir);
   await mkdir(dir, { recursive: true });

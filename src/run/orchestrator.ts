@@ -38,7 +38,7 @@ import type { JournaledCell } from './merge-parts.js';
 import { accuracyPass, DEFAULT_PERF_FIXTURES_PER_TASK, isTwoPass, maxRounds, narrowEnough, performanceRound, performanceSubset, type Pass } from './passes.js';
 import { estimateMs, formatDuration, rememberTimings, type PlannedWork } from './estimate.js';
 import { machineLoadBetween, machineSnapshot } from '../measure/machine-load.js';
-import { cellKey, countCells, makePlan, type Block, type HostPlan } from './plan.js';
+import { cellKey, countCells, makePlan, plannedRuns, type Block, type HostPlan } from './plan.js';
 import type { Progress } from './progress.js';
 import { cellOutput, cellStats, toSample } from './measure-cell.js';
 import { actualBackend, fallbackReason } from './fallback.js';
@@ -79,6 +79,8 @@ export interface RunOptions {
   quant?: Record<string, string>;
   localPaths?: Record<string, Record<string, string>>;
   resultsRoot: string;
+  /** run --out: the run's files go in this folder, flat, instead of resultsRoot/<run-id>. */
+  outDir?: string;
   command: string;
   /** Resume this run id instead of starting a new one. */
   resume?: string;
@@ -114,6 +116,11 @@ export interface RunOutcome {
   interrupted: boolean;
 }
 
+
+/** Where a run's journal, results and captures go: the --out folder, or resultsRoot/<run-id>. */
+export function runDirOf(options: Pick<RunOptions, 'resultsRoot' | 'outDir'>, runId: string): string {
+  return options.outDir ?? runFolder(options.resultsRoot, runId);
+}
 
 export function newRunId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
@@ -182,7 +189,7 @@ export function settingsFrom(options: RunOptions, fixturesDir: string): Settings
 }
 
 /** The settings-derived fields of RunOptions: the inverse of settingsFrom. */
-export type OptionsFromSettings = Omit<RunOptions, 'fixtureIds' | 'limitPerTask' | 'loadTimeoutMs' | 'localPaths' | 'resultsRoot' | 'command' | 'resume' | 'maxRuns' | 'profile' | 'bandwidth'>;
+export type OptionsFromSettings = Omit<RunOptions, 'fixtureIds' | 'limitPerTask' | 'loadTimeoutMs' | 'localPaths' | 'resultsRoot' | 'outDir' | 'command' | 'resume' | 'maxRuns' | 'profile' | 'bandwidth'>;
 
 /**
  * What --resume re-runs with: the recorded settings turned back into options, kept beside
@@ -294,7 +301,7 @@ export class Orchestrator {
   /** One process per run: a second writer is refused, a dead one's lock is taken over with a note. */
   private async lockRun(runId: string): Promise<void> {
     this.runId = runId;
-    this.lock = await acquireRunLock(runFolder(this.options.resultsRoot, runId), (message) => this.progress.note(message));
+    this.lock = await acquireRunLock(runDirOf(this.options, runId), (message) => this.progress.note(message));
   }
 
   private async measure(): Promise<RunOutcome> {
@@ -316,7 +323,7 @@ export class Orchestrator {
 
     if (options.resume) {
       runId = options.resume;
-      const journalPath = join(runFolder(options.resultsRoot, runId), 'journal.jsonl');
+      const journalPath = join(runDirOf(options, runId), 'journal.jsonl');
       const previous = readJournal(journalPath);
       await this.lockRun(runId);
       header = previous.header;
@@ -328,7 +335,7 @@ export class Orchestrator {
       );
     } else {
       runId = newRunId();
-      this.journal = new Journal(join(options.resultsRoot, runId, 'journal.jsonl'), (message) => this.progress.note(message));
+      this.journal = new Journal(join(runDirOf(options, runId), 'journal.jsonl'), (message) => this.progress.note(message));
       await this.lockRun(runId);
       header = newRunHeader(runId, options, { fixtures, manifestSha256, dir });
       // Recorded, not assumed: the claims about working offline read this.
@@ -343,7 +350,7 @@ export class Orchestrator {
     this.prepared = new PreparedImages(join(options.resultsRoot, runId, 'prepared-images'));
     this.progress.note(`run ${runId}: journal ${this.journal.path}`);
     if (options.networkAudit) {
-      this.audit = await NetworkAuditor.start(join(options.resultsRoot, runId), {
+      this.audit = await NetworkAuditor.start(runDirOf(options, runId), {
         previous: options.resume ? readJournal(this.journal.path).extra.networkAudit : undefined,
         note: (line) => this.progress.note(line),
       });
@@ -377,8 +384,7 @@ export class Orchestrator {
     const engineRecords = new Map<string, Results['engines'][number]>();
     let complete: () => boolean;
     if (!twoPass) {
-      const totalCells = countCells(blocks);
-      this.progress.start(totalCells * (options.warmup + options.runs), totalCells);
+      this.progress.start(plannedRuns(blocks, options), countCells(blocks));
       this.printPlan([{ pass: single, blocks }], header);
       await this.runPass(single, blocks, resolved, engineRecords);
       complete = () => !this.interrupted && countCells(blocksFor(single, readJournal(this.journal.path).parts)) === 0;
@@ -397,7 +403,7 @@ export class Orchestrator {
     const contents: JournalContents = readJournal(this.journal.path);
     const results = assembleResults(contents, { finishedAt: isoNow(), complete: complete(), version: TOOL_VERSION });
     if (!this.interrupted) rememberTimings(results);
-    const runDir = join(options.resultsRoot, runId);
+    const runDir = runDirOf(options, runId);
     const resultsPath = join(runDir, 'results.json');
     writeResults(resultsPath, results);
     return { results, resultsPath, runDir, interrupted: this.interrupted };
@@ -436,7 +442,10 @@ export class Orchestrator {
     const firstRound = blocksFor(performanceRound(1, subset, passOptions));
     const perRound = countCells(blocksFor({ ...performanceRound(1, subset, passOptions), part: '(none)' }));
     const accuracyCells = countCells(accuracyBlocks);
-    this.progress.start(accuracyCells + rounds * perRound * (options.warmup + options.runs), accuracyCells + rounds * perRound);
+    // The accuracy pass runs each cell once with no settling runs; each performance round is fresh processes, so its hosts settle again.
+    const accuracyRuns = plannedRuns(accuracyBlocks, { warmup: 0, runs: 1, hostWarmup: 0 });
+    const roundRuns = plannedRuns(firstRound, options);
+    this.progress.start(accuracyRuns + rounds * roundRuns, accuracyCells + rounds * perRound);
     this.printPlan(
       [
         ...(accuracy ? [{ pass: accuracy, blocks: accuracyBlocks }] : []),
@@ -473,6 +482,8 @@ export class Orchestrator {
         break;
       }
     }
+    // Rounds the pass stopped before are not going to run: the count drops them.
+    if (!this.interrupted) this.progress.drop((rounds - done) * roundRuns, (rounds - done) * perRound);
     record.performance = { ...(record.performance as object), processes: done, stopped: stopReason };
     this.progress.note(`performance pass: ${stopReason}`);
     this.journal.append({ type: 'extra', name: 'passes', value: record });
@@ -795,6 +806,7 @@ export class Orchestrator {
     const warmupsFor = (host: LiveHost): number => this.currentPass.warmup + (host.cellsSinceLoad === 0 ? settling : 0);
     const loadBefore = machineSnapshot();
     const mostWarmups = Math.max(0, ...hosts.map(warmupsFor));
+    this.progress.fixtureStart(hosts.reduce((sum, host) => sum + warmupsFor(host) + this.currentPass.runs, 0));
     for (let w = 0; w < mostWarmups; w++) {
       for (const host of hosts) if (!this.interrupted && w < warmupsFor(host)) await this.measureOne(host, fixture, cells.get(host) as CellProgress, false);
     }
@@ -808,6 +820,7 @@ export class Orchestrator {
       }
       if (nowMs() - start > 24 * 3600 * 1000) break;
     }
+    this.progress.fixtureEnd();
     if (this.interrupted) return; // the in-flight cells are not recorded; --resume redoes them
     // The cells of one fixture ran interleaved, in the same window: one reading of outside load for all.
     const machineLoad = machineLoadBetween(loadBefore, machineSnapshot());

@@ -64,3 +64,12 @@ export function makePlan(options: {
 export function countCells(blocks: Block[]): number {
   return blocks.reduce((sum, block) => sum + block.hosts.reduce((s, host) => s + host.fixtures.length, 0), 0);
 }
+
+/**
+ * The runs a plan will make: each cell's warm-up and counted runs, and each host's extra
+ * warm-up after its load (it happens once per host, on its first fixture). Progress counts
+ * against this, so a host's warm-ups never push the count past its total.
+ */
+export function plannedRuns(blocks: Block[], runs: { warmup: number; runs: number; hostWarmup: number }): number {
+  return blocks.reduce((sum, block) => sum + block.hosts.reduce((s, host) => s + host.fixtures.length * (runs.warmup + runs.runs) + runs.hostWarmup, 0), 0);
+}

@@ -39,7 +39,7 @@ export function figuresFor(variant: Variant, task: TaskId, cells: Cell[], metric
   const samples = cells.flatMap(performanceSamples);
   const corpus = corpusScores(task, cells, fixtures);
   const latencySamples = samples.map((s) => s.latencyMs);
-  const qualityHidden = variant.synthetic === 'shape';
+  const qualityHidden = variant.synthetic !== false;
   const okCells = cells.filter((c) => c.status === 'ok');
   const quality: MetricFigure[] = metricNames.map((name) => {
     const values = okCells.map((c) => c.quality?.[name]).filter((v): v is number => typeof v === 'number');

@@ -32,7 +32,7 @@ export function buildGallery(runs: RunView[], variants: Map<string, Variant>, ex
         text: cell.output?.text ?? null,
         stableAcrossSamples: cell.output?.stableAcrossSamples ?? null,
         quality: Object.entries(cell.quality ?? {}).map(([name, value]) => ({ name, label: metricLabel(name), value })),
-        qualityHidden: variant.synthetic === 'shape',
+        qualityHidden: variant.synthetic !== false,
         latencyMedianMs: cell.status === 'ok' ? medianOrNull(latencies) : null,
       });
     }

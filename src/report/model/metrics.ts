@@ -15,9 +15,16 @@ export function metricLabel(name: string): string {
   return METRIC_INFO[name]?.label ?? name;
 }
 
-/** Quality columns appear when the task has metrics and some variant's quality means something (not shape-faithful weights). */
+/** Quality columns appear when the task has metrics and some variant's quality means something (real weights). */
 export function showsQuality(view: TaskView): boolean {
   return view.metricNames.length > 0 && view.variants.some((f) => !f.qualityHidden);
+}
+
+/** The one line that stands for a task's quality section when every contender ran synthetic weights; null when quality is shown. */
+export function qualityNotShown(view: TaskView): string | null {
+  if (view.metricNames.length === 0 || showsQuality(view)) return null;
+  const models = [...new Set(view.variants.map((f) => f.variant.model))];
+  return `Quality not shown: every engine ran synthetic weights (${models.join(', ')}), whose outputs are random text, so no score means anything; the outputs themselves are in the gallery.`;
 }
 
 /** A metric column's heading, for every report format: its label, which way is better, and whether it is the headline. */

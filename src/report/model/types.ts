@@ -63,7 +63,7 @@ export interface VariantTaskFigures {
   /** Highest host+worker total seen at one point of measurement, bytes. */
   totalPeakBytes: number | null;
   quality: MetricFigure[];
-  /** True when the model is shape-synthetic: quality is meaningless and left out. */
+  /** True when the weights are synthetic (tiny or shape-faithful): quality is meaningless and left out. */
   qualityHidden: boolean;
   frames: number[];
   imageTokens: number[];

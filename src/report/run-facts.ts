@@ -1,0 +1,115 @@
+/**
+ * What a run measured, in words: the hardware, the engine versions, the models and their
+ * quantisation, the image budget and the weights' kind. Built here once and shown by every
+ * output that carries a figure (report.html, report.md, embed.html, summary.json, the compare
+ * Markdown, CSV, BMF and github-action-benchmark), so a number never travels without them.
+ */
+import type { CellKey, Results, Settings } from '../results/schema.js';
+import { formatBytes } from './format.js';
+import type { Weights } from './model/types.js';
+import { WEIGHTS_LABELS, syntheticOf, unverifiedOf, weakestWeights, weightsOf } from './model/variants.js';
+
+export interface RunFacts {
+  /** CPU model, cores and threads used, RAM, OS, accelerator. */
+  hardware: string;
+  /** Each engine's package and version. */
+  engines: string;
+  /** Each model with its quantisation (and the engine that ran it). */
+  models: string;
+  /** The image budget in force, or "(not recorded)". */
+  imageBudget: string;
+  /** The least real weights in the run: a run is only as real as its least real model. */
+  weights: Weights;
+  /** The weights in words, per kind when the run mixes kinds. */
+  weightsText: string;
+  /** All of the above in one line. */
+  line: string;
+}
+
+/** The image budget a run recorded (run --image-budget); runs from before the option have none. */
+export function imageBudgetOf(settings: Settings): string | null {
+  return settings.imageBudget ?? null;
+}
+
+function accelerator(results: Results): string {
+  const gpus = results.environment.gpu.map((gpu) => `${gpu.name}${gpu.memoryBytes ? ` ${formatBytes(gpu.memoryBytes)}` : ''}`);
+  if (gpus.length === 0) return 'no accelerator';
+  const used = results.run.settings.targets.some((target) => target !== 'cpu');
+  return `accelerator ${gpus.join(' + ')}${used ? '' : ' (not used: CPU targets only)'}`;
+}
+
+export function hardwareOf(results: Results): string {
+  const { cpu, os, memoryBytes } = results.environment;
+  const cores = `${cpu.logicalCores} logical cores${cpu.physicalCores !== null ? ` (${cpu.physicalCores} physical)` : ''}`;
+  const system = `${os.platform === 'linux' ? 'Linux' : os.platform} ${os.release} ${os.arch}${os.distro ? ` (${os.distro})` : ''}`;
+  return `${cpu.model}, ${cores}, ${results.run.settings.threads} threads used, ${formatBytes(memoryBytes)} RAM, ${system}, ${accelerator(results)}`;
+}
+
+/** The CPU and threads in a few words, for places that must stay short (benchmark names). */
+export function hardwareShort(results: Results): string {
+  const gpu = results.run.settings.targets.some((target) => target !== 'cpu') ? results.environment.gpu.map((g) => g.name).join(' + ') : '';
+  return `${results.environment.cpu.model} ${results.run.settings.threads}T${gpu ? ` + ${gpu}` : ''}`;
+}
+
+/** The engine's package and version, e.g. "@qvac/sdk 0.19.1"; null when the run has no record of it. */
+export function engineVersionOf(results: Results, engine: string): string | null {
+  const record = results.engines.find((candidate) => candidate.id === engine);
+  return record ? `${record.packageName} ${record.version ?? '(version unknown)'}` : null;
+}
+
+function engineVersion(results: Results, engine: string): string {
+  return engineVersionOf(results, engine) ?? `${engine} (version not recorded)`;
+}
+
+function enginesOf(results: Results): string {
+  const ids = [...new Set([...results.engines.map((e) => e.id), ...results.cells.map((c) => c.key.engine)])];
+  const versions = [...new Set(ids.map((id) => engineVersion(results, id)))];
+  return versions.join(', ') || 'no engine recorded';
+}
+
+/** model quant (engine) for every model the run used, from its records or else its cells. */
+function modelKeys(results: Results): Array<Pick<CellKey, 'engine' | 'model' | 'quant'>> {
+  const keys = results.models.length
+    ? results.models.map((m) => ({ engine: m.engine, model: m.id, quant: m.quant }))
+    : results.cells.map((c) => ({ engine: c.key.engine, model: c.key.model, quant: c.key.quant }));
+  const seen = new Map<string, Pick<CellKey, 'engine' | 'model' | 'quant'>>();
+  for (const key of keys) seen.set(`${key.engine}|${key.model}|${key.quant}`, key);
+  return [...seen.values()];
+}
+
+export function weightsOfKey(results: Results, key: Pick<CellKey, 'engine' | 'model' | 'quant'>): Weights {
+  return weightsOf(syntheticOf(results, key), unverifiedOf(results, key));
+}
+
+function weightsText(results: Results, keys: Array<Pick<CellKey, 'engine' | 'model' | 'quant'>>): { weights: Weights; text: string } {
+  const byKind = new Map<Weights, Set<string>>();
+  for (const key of keys) {
+    const kind = weightsOfKey(results, key);
+    byKind.set(kind, (byKind.get(kind) ?? new Set()).add(key.model));
+  }
+  const weights = weakestWeights([...byKind.keys()]);
+  if (byKind.size <= 1) return { weights, text: WEIGHTS_LABELS[weights] };
+  const order: Weights[] = ['tiny', 'shape', 'unverified', 'real'];
+  const text = order
+    .filter((kind) => byKind.has(kind))
+    .map((kind) => `${WEIGHTS_LABELS[kind]} (${[...(byKind.get(kind) as Set<string>)].join(', ')})`)
+    .join(', ');
+  return { weights, text };
+}
+
+export function runFacts(results: Results): RunFacts {
+  const keys = modelKeys(results);
+  const hardware = hardwareOf(results);
+  const engines = enginesOf(results);
+  const models = keys.map((key) => `${key.model} ${key.quant} (${key.engine})`).join(', ') || 'no model recorded';
+  const imageBudget = imageBudgetOf(results.run.settings) ?? '(not recorded)';
+  const { weights, text } = weightsText(results, keys);
+  const line = `${hardware} · ${engines} · ${models} · image budget: ${imageBudget} · ${text}`;
+  return { hardware, engines, models, imageBudget, weights, weightsText: text, line };
+}
+
+/** The facts behind one cell's figures: its engine version, model and quantisation, and weights, on the run's hardware. */
+export function cellFactsLine(results: Results, key: Pick<CellKey, 'engine' | 'model' | 'quant'>): string {
+  const imageBudget = imageBudgetOf(results.run.settings) ?? '(not recorded)';
+  return `${hardwareOf(results)} · ${engineVersion(results, key.engine)} · ${key.model} ${key.quant} · image budget: ${imageBudget} · ${WEIGHTS_LABELS[weightsOfKey(results, key)]}`;
+}
