@@ -118,7 +118,7 @@ describe('HTML report', () => {
     const facts = runFacts(results);
     const top = html.slice(html.indexOf('<header>'), html.indexOf('</header>'));
     expect(top).toContain(`<p class="measured"><span class="evidence-label">Measured:</span> ${escapeHtml(facts.line)}</p>`);
-    expect(facts.line).toMatch(/^Test CPU @ 2\.0GHz, \d+ logical cores.*, 2 threads used, .* RAM, Linux .*, no accelerator · @huggingface\/transformers .* · smolvlm2-256m q8 \(transformersjs\), smolvlm2-256m Q8_0 \(qvac\) · image budget: \(not recorded\) · real weights$/);
+    expect(facts.line).toMatch(/^Test CPU @ 2\.0GHz, \d+ logical cores.*, 2 threads used, .* RAM, Linux .*, no accelerator · @huggingface\/transformers .* · smolvlm2-256m q8 \(transformersjs\), smolvlm2-256m Q8_0 \(qvac\) · image budget: legacy \(transformers\.js one squashed frame\) · real weights$/);
   });
 
   it('collapses quality to one line when every engine ran synthetic weights (the roofline: tests/examples.test.ts)', () => {

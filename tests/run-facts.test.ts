@@ -11,12 +11,12 @@ function withSettings(results: Results, change: (r: Results) => void): Results {
 }
 
 describe('runFacts', () => {
-  it('names the image budget the run recorded, or says it was not recorded', () => {
+  it('names the image budget the run recorded, or the legacy budget of a run from before the option', () => {
     const recorded = withSettings(makeResults(), (r) => void (r.run.settings.imageBudget = 'matched'));
     expect(runFacts(recorded).imageBudget).toBe('matched');
     expect(runFacts(recorded).line).toContain(' · image budget: matched · ');
     const older = withSettings(makeResults(), (r) => void delete r.run.settings.imageBudget);
-    expect(runFacts(older).line).toContain(' · image budget: (not recorded) · ');
+    expect(runFacts(older).line).toContain(' · image budget: legacy (transformers.js one squashed frame) · ');
   });
 
   it('names the accelerator, and says when the run did not use it', () => {

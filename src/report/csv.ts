@@ -64,7 +64,7 @@ function measuredFields(results: Results, cell: Cell): Field[] {
     WEIGHTS_LABELS[weightsOfKey(results, cell.key)],
     // The version alone: the engine column names the package, and a leading @ would read as a formula.
     results.engines.find((record) => record.id === cell.key.engine)?.version,
-    imageBudgetOf(results.run.settings) ?? '(not recorded)',
+    imageBudgetOf(results.run.settings),
     hardwareOf(results),
   ];
 }

@@ -5,6 +5,7 @@
  * Markdown, CSV, BMF and github-action-benchmark), so a number never travels without them.
  */
 import type { CellKey, Results, Settings } from '../results/schema.js';
+import { budgetOfSettings } from '../engines/image-budget.js';
 import { formatBytes } from './format.js';
 import type { Weights } from './model/types.js';
 import { WEIGHTS_LABELS, syntheticOf, unverifiedOf, weakestWeights, weightsOf } from './model/variants.js';
@@ -16,7 +17,7 @@ export interface RunFacts {
   engines: string;
   /** Each model with its quantisation (and the engine that ran it). */
   models: string;
-  /** The image budget in force, or "(not recorded)". */
+  /** The image budget in force (a legacy name for runs from before --image-budget). */
   imageBudget: string;
   /** The least real weights in the run: a run is only as real as its least real model. */
   weights: Weights;
@@ -26,9 +27,12 @@ export interface RunFacts {
   line: string;
 }
 
-/** The image budget a run recorded (run --image-budget); runs from before the option have none. */
-export function imageBudgetOf(settings: Settings): string | null {
-  return settings.imageBudget ?? null;
+/**
+ * The image budget a run recorded (run --image-budget), named as the fairness table names it:
+ * runs from before the option get their legacy name rather than a second wording of the same fact.
+ */
+export function imageBudgetOf(settings: Settings): string {
+  return budgetOfSettings(settings);
 }
 
 function accelerator(results: Results): string {
@@ -102,7 +106,7 @@ export function runFacts(results: Results): RunFacts {
   const hardware = hardwareOf(results);
   const engines = enginesOf(results);
   const models = keys.map((key) => `${key.model} ${key.quant} (${key.engine})`).join(', ') || 'no model recorded';
-  const imageBudget = imageBudgetOf(results.run.settings) ?? '(not recorded)';
+  const imageBudget = imageBudgetOf(results.run.settings);
   const { weights, text } = weightsText(results, keys);
   const line = `${hardware} · ${engines} · ${models} · image budget: ${imageBudget} · ${text}`;
   return { hardware, engines, models, imageBudget, weights, weightsText: text, line };
@@ -110,6 +114,6 @@ export function runFacts(results: Results): RunFacts {
 
 /** The facts behind one cell's figures: its engine version, model and quantisation, and weights, on the run's hardware. */
 export function cellFactsLine(results: Results, key: Pick<CellKey, 'engine' | 'model' | 'quant'>): string {
-  const imageBudget = imageBudgetOf(results.run.settings) ?? '(not recorded)';
+  const imageBudget = imageBudgetOf(results.run.settings);
   return `${hardwareOf(results)} · ${engineVersion(results, key.engine)} · ${key.model} ${key.quant} · image budget: ${imageBudget} · ${WEIGHTS_LABELS[weightsOfKey(results, key)]}`;
 }
