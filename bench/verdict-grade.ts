@@ -8,16 +8,21 @@
  * outside the timed part), and prints what the run decided with: processes, why it stopped, each
  * verdict, and QVAC's decode rate against the SDK's own figure.
  *
- * Run: `npm run bench:verdict -- [--budget 20m] [--processes 6]`
+ * Run: `npm run bench:verdict -- [--flags "--processes 6 --perf-fixtures 2 --runs 2 --warmup 0 --budget 20m"]`
+ * --flags is the profile after `run --engines transformersjs,qvac --models shape-smolvlm2-256m`;
+ * the default is the README's command.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from '../src/measure/environment.js';
 import type { Results } from '../src/results/schema.js';
 
 export const GOAL_MS = 20 * 60_000;
+/** The README's verdict-grade profile (its "Verdicts" section runs exactly this). */
+export const DEFAULT_FLAGS = '--processes 6 --perf-fixtures 2 --runs 2 --warmup 0 --budget 20m';
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli.js');
 
 function flag(args: string[], name: string, fallback: string): string {
@@ -28,10 +33,9 @@ function minutes(ms: number): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-function main(): number {
+export function main(): number {
   const args = process.argv.slice(2);
-  const budget = flag(args, '--budget', '20m');
-  const processes = flag(args, '--processes', '6');
+  const flags = flag(args, '--flags', DEFAULT_FLAGS).split(/\s+/).filter(Boolean);
   const scratch = mkdtempSync(join(tmpdir(), 'vlmbench-verdict-grade-'));
   console.log(`vlmbench verdict-grade bench, ${new Date().toISOString()}, load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
   try {
@@ -41,7 +45,7 @@ function main(): number {
       console.log(`models make-shape failed: ${(make.stderr || make.stdout).trim().split('\n').slice(-3).join(' | ')}`);
       return 1;
     }
-    const command = ['run', '--engines', 'transformersjs,qvac', '--models', 'shape-smolvlm2-256m', '--processes', processes, '--budget', budget];
+    const command = ['run', '--engines', 'transformersjs,qvac', '--models', 'shape-smolvlm2-256m', ...flags];
     console.log(`timing: vlmbench ${command.join(' ')}`);
     const started = performance.now();
     const run = spawnSync(process.execPath, [CLI, ...command, '--results-dir', join(scratch, 'results'), '--reports-dir', join(scratch, 'reports'), '--quiet'], {
@@ -76,4 +80,4 @@ function main(): number {
   }
 }
 
-process.exitCode = main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exitCode = main();

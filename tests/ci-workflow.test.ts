@@ -132,7 +132,7 @@ describe('docs/ci-workflow.md as written', () => {
       expect(step(prSteps, 'Fail on regression or refusal').outcome).toBe('skipped');
       const comment = readFileSync(join(stubDir, 'comment-17.md'), 'utf8');
       expect(comment).toMatch(/^## ✅ vlmbench compare: no regressions/);
-      expect(comment).toMatch(/\*\*Measured \(both runs\):\*\* .*logical cores.*threads used.*RAM.* · .*tiny-smolvlm fp32 \(transformersjs\).* · image budget: .* · tiny synthetic weights/);
+      expect(comment).toMatch(/\*\*Measured \(both runs\):\*\* .*logical cores.*threads requested.*RAM.* · .*tiny-smolvlm fp32 \(transformersjs\).* · image budget: .* · tiny synthetic weights/);
       expect(comment).toContain('Tiny synthetic weights');
       expect(readFileSync(join(pr, '.step-summary.md'), 'utf8')).toContain('vlmbench compare');
       expect(JSON.parse(readFileSync(join(pr, 'compare.json'), 'utf8')).measured.head.weights).toBe('tiny');

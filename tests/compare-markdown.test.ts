@@ -21,7 +21,7 @@ describe('compare Markdown', () => {
     const head = withOutput(base, 'caption\u0000with a NUL\u001b[31m and an escape');
     const report = compareRuns(base, head);
     const markdown = renderCompareMarkdown(report, { base: runFacts(base), head: runFacts(head) });
-    expect(markdown).toContain(`**Measured (both runs):** Test CPU @ 2.0GHz, 2 logical cores (1 physical), 2 threads used,`);
+    expect(markdown).toContain(`**Measured (both runs):** Test CPU @ 2.0GHz, 2 logical cores (1 physical), 2 threads requested,`);
     expect(markdown).toMatch(/Measured \(both runs\):\*\* .* · @huggingface\/transformers [^·]* · smolvlm2-256m q8 \(transformersjs\), smolvlm2-256m Q8\\_0 \(qvac\) · image budget: legacy \(transformers\.js one squashed frame\) · tiny synthetic weights\n/);
     expect(markdown).toContain('> [!WARNING]\n> **Tiny synthetic weights: these timings prove the plumbing only');
     expect(report.textChanges).toHaveLength(1);

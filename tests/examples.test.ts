@@ -49,7 +49,7 @@ describe('committed examples', () => {
 
   it('states what was measured at the top of report.html, report.md and embed.html', () => {
     const line = runFacts(results).line;
-    expect(line).toMatch(/^AMD EPYC, 2 logical cores \(2 physical\), 2 threads used, [\d.]+ GiB RAM, Linux .*, no accelerator · @huggingface\/transformers 4\.3\.1, @qvac\/sdk 0\.19\.1, tesseract\.js 7\.0\.0 · tiny-smolvlm fp32 \(transformersjs\), tiny-smolvlm F32 \(qvac\), tesseract-eng lstm-eng \(tesseract\) · image budget: legacy \(transformers\.js one squashed frame\) · tiny synthetic weights \(tiny-smolvlm\), real weights \(tesseract-eng\)$/);
+    expect(line).toMatch(/^AMD EPYC, 2 logical cores \(2 physical\), 2 threads requested, [\d.]+ GiB RAM, Linux .*, no accelerator · @huggingface\/transformers 4\.3\.1, @qvac\/sdk 0\.19\.1, tesseract\.js 7\.0\.0 · tiny-smolvlm fp32 \(transformersjs\), tiny-smolvlm F32 \(qvac\), tesseract-eng lstm-eng \(tesseract\) · image budget: legacy \(transformers\.js one squashed frame\) · tiny synthetic weights \(tiny-smolvlm\), real weights \(tesseract-eng\)$/);
     const html = readFileSync(join(reportDir, 'report.html'), 'utf8');
     expect(html.slice(html.indexOf('<header>'), html.indexOf('</header>'))).toContain(escapeHtml(line));
     expect(readFileSync(join(reportDir, 'report.md'), 'utf8').split('\n')[2]).toBe(`**Measured:** ${escapeMarkdownText(line)}`);

@@ -171,7 +171,7 @@ describe('CSV', () => {
     expect(column(ok, 'weights')).toBe('real weights');
     expect(column(ok, 'engine_version')).toBe('0.19.1');
     expect(column(ok, 'image_budget')).toBe('legacy (transformers.js one squashed frame)');
-    expect(column(ok, 'hardware')).toBe('Test CPU 9000, 2 logical cores (1 physical), 2 threads used, 8.00 GiB RAM, Linux 6.1.0 x64, no accelerator');
+    expect(column(ok, 'hardware')).toBe('Test CPU 9000, 2 logical cores (1 physical), 2 threads requested, 8.00 GiB RAM, Linux 6.1.0 x64, no accelerator');
     expect(column(failed, 'hardware')).toBe(column(ok, 'hardware'));
   });
 
@@ -227,7 +227,7 @@ describe('github-action-benchmark', () => {
       expect(typeof entry.unit).toBe('string');
       expect(Number.isFinite(entry.value)).toBe(true);
       // Every point says what was measured: hardware, engine version, model and quantisation, image budget, weights.
-      expect(entry.extra).toContain('measured: Test CPU 9000, 2 logical cores (1 physical), 2 threads used, 8.00 GiB RAM, Linux 6.1.0 x64, no accelerator · @qvac/sdk 0.19.1 · smolvlm2-256m Q8_0 · image budget: legacy (transformers.js one squashed frame) · real weights');
+      expect(entry.extra).toContain('measured: Test CPU 9000, 2 logical cores (1 physical), 2 threads requested, 8.00 GiB RAM, Linux 6.1.0 x64, no accelerator · @qvac/sdk 0.19.1 · smolvlm2-256m Q8_0 · image budget: legacy (transformers.js one squashed frame) · real weights');
     }
   });
 

@@ -118,7 +118,7 @@ describe('HTML report', () => {
     const facts = runFacts(results);
     const top = html.slice(html.indexOf('<header>'), html.indexOf('</header>'));
     expect(top).toContain(`<p class="measured"><span class="evidence-label">Measured:</span> ${escapeHtml(facts.line)}</p>`);
-    expect(facts.line).toMatch(/^Test CPU @ 2\.0GHz, \d+ logical cores.*, 2 threads used, .* RAM, Linux .*, no accelerator · @huggingface\/transformers .* · smolvlm2-256m q8 \(transformersjs\), smolvlm2-256m Q8_0 \(qvac\) · image budget: legacy \(transformers\.js one squashed frame\) · real weights$/);
+    expect(facts.line).toMatch(/^Test CPU @ 2\.0GHz, \d+ logical cores.*, 2 threads requested, .* RAM, Linux .*, no accelerator · @huggingface\/transformers .* · smolvlm2-256m q8 \(transformersjs\), smolvlm2-256m Q8_0 \(qvac\) · image budget: legacy \(transformers\.js one squashed frame\) · real weights$/);
   });
 
   it('collapses quality to one line when every engine ran synthetic weights (the roofline: tests/examples.test.ts)', () => {
@@ -239,7 +239,7 @@ describe('writeReport', () => {
     expect(summary.runIds).toEqual(['run-2026-11-23-a']);
     const facts = runFacts(makeResults({ fixturesDir, hostile: true }));
     expect(summary.measured).toEqual([{ runId: 'run-2026-11-23-a', ...facts }]);
-    expect(summary.measured?.[0]?.hardware).toMatch(/^Test CPU @ 2\.0GHz, 2 logical cores \(1 physical\), 2 threads used, [\d.]+ GiB RAM, Linux .*, no accelerator$/);
+    expect(summary.measured?.[0]?.hardware).toMatch(/^Test CPU @ 2\.0GHz, 2 logical cores \(1 physical\), 2 threads requested, [\d.]+ GiB RAM, Linux .*, no accelerator$/);
     expect(summary.measured?.[0]?.weights).toBe('real');
   });
 

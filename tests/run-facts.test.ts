@@ -42,6 +42,6 @@ describe('runFacts', () => {
 
   it('states the threads the run used beside the cores the machine has', () => {
     const four = withSettings(makeResults(), (r) => void (r.run.settings.threads = 4));
-    expect(runFacts(four).hardware).toMatch(/^Test CPU @ 2\.0GHz, 2 logical cores \(1 physical\), 4 threads used, /);
+    expect(runFacts(four).hardware).toMatch(/^Test CPU @ 2\.0GHz, 2 logical cores \(1 physical\), 4 threads requested, /);
   });
 });

@@ -6,12 +6,13 @@
  */
 import type { CellKey, Results, Settings } from '../results/schema.js';
 import { budgetOfSettings } from '../engines/image-budget.js';
+import { median } from '../stats/percentile.js';
 import { formatBytes } from './format.js';
 import type { Weights } from './model/types.js';
 import { WEIGHTS_LABELS, syntheticOf, unverifiedOf, weakestWeights, weightsOf } from './model/variants.js';
 
 export interface RunFacts {
-  /** CPU model, cores and threads used, RAM, OS, accelerator. */
+  /** CPU model, cores, threads requested and (where measured) used per engine, RAM, OS, accelerator. */
   hardware: string;
   /** Each engine's package and version. */
   engines: string;
@@ -46,7 +47,25 @@ export function hardwareOf(results: Results): string {
   const { cpu, os, memoryBytes } = results.environment;
   const cores = `${cpu.logicalCores} logical cores${cpu.physicalCores !== null ? ` (${cpu.physicalCores} physical)` : ''}`;
   const system = `${os.platform === 'linux' ? 'Linux' : os.platform} ${os.release} ${os.arch}${os.distro ? ` (${os.distro})` : ''}`;
-  return `${cpu.model}, ${cores}, ${results.run.settings.threads} threads used, ${formatBytes(memoryBytes)} RAM, ${system}, ${accelerator(results)}`;
+  return `${cpu.model}, ${cores}, ${threadsOf(results)}, ${formatBytes(memoryBytes)} RAM, ${system}, ${accelerator(results)}`;
+}
+
+/**
+ * Threads as asked and as each engine ran them: QVAC's SDK cannot be told a thread count, so the
+ * requested number alone would overstate what is equal. The measured figure is the median over
+ * the engine's counted runs of the threads that did work (src/measure/threads.ts); engines whose
+ * runs recorded none are left out rather than guessed.
+ */
+function threadsOf(results: Results): string {
+  const measured: string[] = [];
+  for (const engine of [...new Set(results.cells.map((cell) => cell.key.engine))]) {
+    const active = results.cells
+      .filter((cell) => cell.key.engine === engine)
+      .flatMap((cell) => cell.samples.map((sample) => sample.activeThreads))
+      .filter((n): n is number => typeof n === 'number');
+    if (active.length) measured.push(`${engine} ${median(active)}`);
+  }
+  return `${results.run.settings.threads} threads requested${measured.length ? ` (measured: ${measured.join(', ')})` : ''}`;
 }
 
 /** The CPU and threads in a few words, for places that must stay short (benchmark names). */
