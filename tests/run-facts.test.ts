@@ -40,8 +40,15 @@ describe('runFacts', () => {
     expect(cellFactsLine(mixed, qvacCell.key)).toMatch(/ · smolvlm2-256m Q8_0 · image budget: .* · tiny synthetic weights$/);
   });
 
-  it('states the threads the run used beside the cores the machine has', () => {
+  it('states the threads the run asked for beside the cores the machine has, and each engine\'s measured threads where its runs recorded them', () => {
     const four = withSettings(makeResults(), (r) => void (r.run.settings.threads = 4));
     expect(runFacts(four).hardware).toMatch(/^Test CPU @ 2\.0GHz, 2 logical cores \(1 physical\), 4 threads requested, /);
+    expect(runFacts(four).hardware).not.toContain('measured');
+    const measured = withSettings(makeResults(), (r) => {
+      for (const cell of r.cells) for (const sample of cell.samples) sample.activeThreads = cell.key.engine === 'qvac' ? 4 : 2;
+    });
+    const engines = [...new Set(measured.cells.filter((cell) => cell.samples.length > 0).map((cell) => cell.key.engine))];
+    expect(engines).toEqual(expect.arrayContaining(['transformersjs', 'qvac']));
+    expect(runFacts(measured).hardware).toContain(`2 threads requested (measured: ${engines.map((engine) => `${engine} ${engine === 'qvac' ? 4 : 2}`).join(', ')}), `);
   });
 });

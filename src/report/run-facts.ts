@@ -43,11 +43,18 @@ function accelerator(results: Results): string {
   return `accelerator ${gpus.join(' + ')}${used ? '' : ' (not used: CPU targets only)'}`;
 }
 
+/** hardwareOf per results document: the exports ask once per cell, and the threads measured scan every sample. */
+const hardwareMemo = new WeakMap<Results, string>();
+
 export function hardwareOf(results: Results): string {
+  const known = hardwareMemo.get(results);
+  if (known !== undefined) return known;
   const { cpu, os, memoryBytes } = results.environment;
   const cores = `${cpu.logicalCores} logical cores${cpu.physicalCores !== null ? ` (${cpu.physicalCores} physical)` : ''}`;
   const system = `${os.platform === 'linux' ? 'Linux' : os.platform} ${os.release} ${os.arch}${os.distro ? ` (${os.distro})` : ''}`;
-  return `${cpu.model}, ${cores}, ${threadsOf(results)}, ${formatBytes(memoryBytes)} RAM, ${system}, ${accelerator(results)}`;
+  const hardware = `${cpu.model}, ${cores}, ${threadsOf(results)}, ${formatBytes(memoryBytes)} RAM, ${system}, ${accelerator(results)}`;
+  hardwareMemo.set(results, hardware);
+  return hardware;
 }
 
 /**
