@@ -4,8 +4,10 @@
  * a push to main records the baseline artifact; a pull request of the same code (an A/A pair)
  * must pass the gate (exit 0); the same pull request with its latencies inflated by 30% must fail
  * it (exit 1). GitHub's service is out of reach here, so `gh` is a stand-in that serves the main
- * run's artifact and records the comment. The only change to the document's profile is
- * `--limit 1` (one fixture per task), which keeps two real runs within minutes.
+ * run's artifact and records the comment. The only changes to the document's profile are
+ * `--limit 1` (one fixture per task) and `--runs 4` (the last --runs wins): the gate decides over
+ * the 3 processes either way, and 10 runs per cell made this file alone 7 to 10 minutes of the
+ * suite on a 2-core machine.
  */
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -68,7 +70,7 @@ describe('docs/ci-workflow.md as written', () => {
       GH_STUB_DIR: stubDir,
       // The models this machine already has (the document's /opt/vlmbench/cache is the reference device's).
       VLMBENCH_CACHE: process.env.VLMBENCH_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'vlmbench'),
-      VLMBENCH_RUN_FLAGS: `${workflow.env.VLMBENCH_RUN_FLAGS ?? ''} --limit 1`,
+      VLMBENCH_RUN_FLAGS: `${workflow.env.VLMBENCH_RUN_FLAGS ?? ''} --limit 1 --runs 4`,
     };
     context = (cwd, event) => ({ cwd, event, prNumber: 17, env });
   });
@@ -123,6 +125,9 @@ describe('docs/ci-workflow.md as written', () => {
         expect(existsSync(join(pr, 'results', 'head', name)), name).toBe(true);
         expect(existsSync(join(pr, 'baseline', name)), `baseline/${name}`).toBe(true);
       }
+      // The document's profile, as overridden above: 3 processes, 4 runs per cell.
+      const settings = ResultsSchema.parse(JSON.parse(readFileSync(join(pr, 'results', 'head', 'results.json'), 'utf8'))).run.settings;
+      expect({ runs: settings.runs, processes: settings.processes }).toEqual({ runs: 4, processes: 3 });
     });
 
     it('an A/A pair passes the gate: compare exits 0, the check passes, and the comment names what was measured', () => {
