@@ -6,9 +6,10 @@
  * was measured: the weights' kind, the engine's version, the image budget and the hardware.
  */
 import { peakHostRssBytes, peakWorkerRssBytes, timingSummary } from '../compare/cell-figures.js';
+import { budgetOfSettings } from '../engines/image-budget.js';
 import type { Cell, Results } from '../results/schema.js';
 import { WEIGHTS_LABELS } from './model/variants.js';
-import { hardwareOf, imageBudgetOf, weightsOfKey } from './run-facts.js';
+import { hardwareOf, weightsOfKey } from './run-facts.js';
 
 type Field = string | number | null | undefined;
 
@@ -64,7 +65,7 @@ function measuredFields(results: Results, cell: Cell): Field[] {
     WEIGHTS_LABELS[weightsOfKey(results, cell.key)],
     // The version alone: the engine column names the package, and a leading @ would read as a formula.
     results.engines.find((record) => record.id === cell.key.engine)?.version,
-    imageBudgetOf(results.run.settings),
+    budgetOfSettings(results.run.settings),
     hardwareOf(results),
   ];
 }

@@ -4,7 +4,7 @@
  * output that carries a figure (report.html, report.md, embed.html, summary.json, the compare
  * Markdown, CSV, BMF and github-action-benchmark), so a number never travels without them.
  */
-import type { CellKey, Results, Settings } from '../results/schema.js';
+import type { CellKey, Results } from '../results/schema.js';
 import { budgetOfSettings } from '../engines/image-budget.js';
 import { median } from '../stats/percentile.js';
 import { formatBytes } from './format.js';
@@ -26,14 +26,6 @@ export interface RunFacts {
   weightsText: string;
   /** All of the above in one line. */
   line: string;
-}
-
-/**
- * The image budget a run recorded (run --image-budget), named as the fairness table names it:
- * runs from before the option get their legacy name rather than a second wording of the same fact.
- */
-export function imageBudgetOf(settings: Settings): string {
-  return budgetOfSettings(settings);
 }
 
 function accelerator(results: Results): string {
@@ -132,7 +124,7 @@ export function runFacts(results: Results): RunFacts {
   const hardware = hardwareOf(results);
   const engines = enginesOf(results);
   const models = keys.map((key) => `${key.model} ${key.quant} (${key.engine})`).join(', ') || 'no model recorded';
-  const imageBudget = imageBudgetOf(results.run.settings);
+  const imageBudget = budgetOfSettings(results.run.settings);
   const { weights, text } = weightsText(results, keys);
   const line = `${hardware} · ${engines} · ${models} · image budget: ${imageBudget} · ${text}`;
   return { hardware, engines, models, imageBudget, weights, weightsText: text, line };
@@ -140,6 +132,6 @@ export function runFacts(results: Results): RunFacts {
 
 /** The facts behind one cell's figures: its engine version, model and quantisation, and weights, on the run's hardware. */
 export function cellFactsLine(results: Results, key: Pick<CellKey, 'engine' | 'model' | 'quant'>): string {
-  const imageBudget = imageBudgetOf(results.run.settings);
+  const imageBudget = budgetOfSettings(results.run.settings);
   return `${hardwareOf(results)} · ${engineVersion(results, key.engine)} · ${key.model} ${key.quant} · image budget: ${imageBudget} · ${WEIGHTS_LABELS[weightsOfKey(results, key)]}`;
 }
