@@ -70,11 +70,16 @@ describe('vlmbench run --processes', () => {
     const args = ['--results-dir', join(work, 'results'), '--reports-dir', join(work, 'reports'), '--no-report'];
     const child = startCli(['run', '--engines', 'transformersjs', '--models', 'tiny', '--fixtures', fixtures, '--processes', '3', '--perf-fixtures', '1', '--runs', '1', '--warmup', '0', '--host-warmup', '0', '--max-new-tokens', '4', ...args]);
     let stdout = '';
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+    let interrupted = false;
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      // Stop it once the second process round has begun.
-      if (/process round 2 of at most 3/.test(stdout)) child.kill('SIGINT');
+      // Stop it once the second process round has begun: one Ctrl-C, as a user presses it (more output
+      // may follow before it stops, and a second Ctrl-C means "exit now", another path).
+      if (!interrupted && /process round 2 of at most 3/.test(stdout)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
     });
     expect(await exited).toBe(130);
     const runId = /vlmbench run --resume (\S+)/.exec(stdout)?.[1] ?? /run (\S+): journal/.exec(stdout)?.[1];
