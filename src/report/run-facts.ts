@@ -6,8 +6,8 @@
  */
 import type { CellKey, Results } from '../results/schema.js';
 import { budgetOfSettings } from '../engines/image-budget.js';
-import { median } from '../stats/percentile.js';
 import { formatBytes } from './format.js';
+import { medianActiveThreads } from './model/figures.js';
 import type { Weights } from './model/types.js';
 import { WEIGHTS_LABELS, syntheticOf, unverifiedOf, weakestWeights, weightsOf } from './model/variants.js';
 
@@ -58,11 +58,8 @@ export function hardwareOf(results: Results): string {
 function threadsOf(results: Results): string {
   const measured: string[] = [];
   for (const engine of [...new Set(results.cells.map((cell) => cell.key.engine))]) {
-    const active = results.cells
-      .filter((cell) => cell.key.engine === engine)
-      .flatMap((cell) => cell.samples.map((sample) => sample.activeThreads))
-      .filter((n): n is number => typeof n === 'number');
-    if (active.length) measured.push(`${engine} ${median(active)}`);
+    const active = medianActiveThreads(results.cells.filter((cell) => cell.key.engine === engine).flatMap((cell) => cell.samples));
+    if (active !== null) measured.push(`${engine} ${active}`);
   }
   return `${results.run.settings.threads} threads requested${measured.length ? ` (measured: ${measured.join(', ')})` : ''}`;
 }

@@ -1,6 +1,6 @@
 /** The statistics module's public surface; the rest of vlmbench imports only from here. */
 export { summarize, MIN_SAMPLES_FOR_P99, type SummarizeOptions } from './summary.js';
-export { percentile, median, sortAscending } from './percentile.js';
+export { percentile, median, medianOrNull, sortAscending } from './percentile.js';
 export { tukeyOutliers, MIN_SAMPLES_FOR_OUTLIERS, type Outliers } from './outliers.js';
 export { bootstrapCi, bootstrapTwoSampleCi, DEFAULT_RESAMPLES, type BootstrapOptions, type Interval } from './bootstrap.js';
 export { mannWhitneyU, mannWhitneyMinimumPValue, type MannWhitneyResult } from './mann-whitney.js';

@@ -28,3 +28,8 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 export function median(values: readonly number[]): number {
   return percentile(sortAscending(values), 50);
 }
+
+/** The median, or null when there are no values (a figure the report shows as absent). */
+export function medianOrNull(values: readonly number[]): number | null {
+  return values.length === 0 ? null : median(values);
+}

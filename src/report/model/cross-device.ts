@@ -2,7 +2,7 @@
 import type { TaskId } from '../../engines/engine.js';
 import { cellKeyId, type CellKey, type Results } from '../../results/schema.js';
 import { peakMemoryBytes } from '../../compare/cell-figures.js';
-import { medianOrNull } from './figures.js';
+import { medianOrNull } from '../../stats/index.js';
 import { variantId } from './variants.js';
 import type { CrossDeviceGroup, CrossDeviceRow, CrossDeviceView, RunView, Variant } from './types.js';
 

@@ -2,7 +2,7 @@
 import type { Cell, ModelRecord, Sample } from '../../results/schema.js';
 import { formatMs } from '../format.js';
 import { budgetOfSettings } from '../../engines/image-budget.js';
-import { distinctSorted, medianOrNull } from './figures.js';
+import { distinctSorted, medianActiveThreads } from './figures.js';
 import { budgetOfVariant, distinctFrameSizes, distinctGrids, framesSourceOf, imageSeenRows } from './image-seen.js';
 import { variantId } from './variants.js';
 import type { FairnessRow, FairnessView, RunView, Variant } from './types.js';
@@ -41,10 +41,7 @@ export function buildFairness(run: RunView, variants: Variant[]): FairnessView {
     attribute('Device', (v) => joinDistinct(cellsOf(v).map((c) => c.load?.device))),
     // 0: the engine cannot be given a thread count (QVAC's SDK); the measured row says what worked.
     attribute('Threads requested', (v) => joinDistinct(cellsOf(v).map((c) => (c.load?.threads === 0 ? 'not settable' : c.load?.threads)))),
-    attribute('Threads that worked (measured, median per run)', (v) => {
-      const active = samplesOf(v).map((sample) => sample.activeThreads).filter((n): n is number => typeof n === 'number');
-      return active.length ? String(medianOrNull(active)) : '–';
-    }),
+    attribute('Threads that worked (measured, median per run)', (v) => String(medianActiveThreads(samplesOf(v)) ?? '–')),
     attribute('dtypes', (v) => joinDistinct(cellsOf(v).map((c) => (c.load ? describeDtypes(c.load.dtypes) : null)))),
     attribute('Image budget', (v) => budgetOfVariant(samplesOf(v), results.run.settings)),
     attribute('Frames per image', (v) => joinDistinct(samplesOf(v).map((s) => s.frames))),

@@ -1,8 +1,8 @@
 /** Per variant and task: the descriptive figures the tables and charts show (inference lives in src/verdict). */
 import type { TaskId } from '../../engines/engine.js';
 import { scoreTask } from '../../metrics/index.js';
-import type { Cell, FixtureRecord, Summary } from '../../results/schema.js';
-import { summarize } from '../../stats/index.js';
+import type { Cell, FixtureRecord, Sample, Summary } from '../../results/schema.js';
+import { medianOrNull, summarize } from '../../stats/index.js';
 import { peakHostRssBytes, peakMemoryBytes, peakWorkerRssBytes } from '../../compare/cell-figures.js';
 import { performanceSamples } from '../../verdict/index.js';
 import { metricHigherIsBetter, metricLabel } from './metrics.js';
@@ -73,10 +73,10 @@ export function figuresFor(variant: Variant, task: TaskId, cells: Cell[], metric
   };
 }
 
-/** The median of the values, or null when there are none. */
-export function medianOrNull(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+/**
+ * The median over runs of the threads that did work (src/measure/threads.ts), or null where the
+ * runs recorded none: the run-facts line (per engine) and the fairness table (per variant) both say it.
+ */
+export function medianActiveThreads(samples: readonly Sample[]): number | null {
+  return medianOrNull(samples.map((sample) => sample.activeThreads).filter((n): n is number => typeof n === 'number'));
 }

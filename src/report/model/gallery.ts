@@ -1,7 +1,7 @@
 /** The gallery: every fixture with each variant's output, its scores and its median latency. */
 import { cellKeyId } from '../../results/schema.js';
 import { performanceSamples } from '../../verdict/index.js';
-import { medianOrNull } from './figures.js';
+import { medianOrNull } from '../../stats/index.js';
 import { metricLabel } from './metrics.js';
 import { variantId } from './variants.js';
 import type { GalleryItem, RunView, Variant } from './types.js';
