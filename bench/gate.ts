@@ -12,9 +12,11 @@
  * --flags is the `vlmbench run` profile (default: the CI workflow's, on two fixtures per task so
  * twenty runs take tens of minutes, not hours); runs are --offline into --keep DIR (default a
  * temporary folder, removed at the end).
+ * `--judge DIR` runs nothing: it asks today's gate the same questions of the pairs an earlier
+ * `--keep DIR` left (DIR/pair-N/base and head), so a change to the gate is judged on real runs.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,6 +33,7 @@ export interface GateBenchOptions {
   inflation: number;
   flags: string[];
   keep?: string;
+  judge?: string;
 }
 
 export function parseArgs(argv: string[]): GateBenchOptions {
@@ -43,7 +46,8 @@ export function parseArgs(argv: string[]): GateBenchOptions {
     else if (flag === '--inflation') options.inflation = Number(value);
     else if (flag === '--flags') options.flags = value.split(/\s+/).filter(Boolean);
     else if (flag === '--keep') options.keep = value;
-    else throw new Error(`unknown argument ${flag} — use --pairs N, --inflation X, --flags "…", --keep DIR`);
+    else if (flag === '--judge') options.judge = value;
+    else throw new Error(`unknown argument ${flag} — use --pairs N, --inflation X, --flags "…", --keep DIR, --judge DIR`);
     i++;
   }
   if (!Number.isInteger(options.pairs) || options.pairs < 1) throw new Error('--pairs takes a whole number ≥ 1');
@@ -56,7 +60,7 @@ function runOnce(out: string, flags: string[]): Results {
   const cli = join(REPO_ROOT, 'dist', 'src', 'cli.js');
   const child = spawnSync(process.execPath, [cli, 'run', '--offline', ...flags, '--allow-failures', '--no-report', '--quiet', '--out', out], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (child.status !== 0) throw new Error(`vlmbench run exited ${child.status}: ${(child.stderr || child.stdout).trim().split('\n').slice(-3).join(' | ')}`);
-  return ResultsSchema.parse(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')));
+  return readRun(out);
 }
 
 /** What made a comparison fail, in a few words per finding. */
@@ -70,12 +74,57 @@ export function tripped(report: CompareReport): string[] {
   });
 }
 
+function readRun(folder: string): Results {
+  return ResultsSchema.parse(JSON.parse(readFileSync(join(folder, 'results.json'), 'utf8')));
+}
+
+/** The pairs an earlier --keep left in a folder, in order: pair-1, pair-2, … */
+export function keptPairs(root: string): number[] {
+  return readdirSync(root)
+    .map((name) => /^pair-(\d+)$/.exec(name)?.[1])
+    .filter((n): n is string => n !== undefined && existsSync(join(root, `pair-${n}`, 'head', 'results.json')))
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+interface Tally {
+  passed: number;
+  caught: number;
+  pairs: number;
+}
+
+/** Both questions of one pair, printed; the tally counts the answers. */
+function judgePair(pair: number, base: Results, head: Results, inflation: number, tally: Tally, took: string): void {
+  const same = compareRuns(base, head);
+  const slower = compareRuns(base, inflateLatencies(head, inflation));
+  const sameCode = exitCodeFor(same);
+  const slowerCode = exitCodeFor(slower);
+  tally.pairs++;
+  if (sameCode === 0) tally.passed++;
+  if (slowerCode === 1) tally.caught++;
+  console.log(
+    `pair ${pair}: A/A exit ${sameCode} (${sameCode === 0 ? 'pass' : 'FAIL'}), ×${inflation} exit ${slowerCode} (${slowerCode === 1 ? `caught, ${slower.regressions.length} regressions` : 'MISSED'})${took}`,
+  );
+  if (sameCode !== 0) for (const line of sameCode === 2 ? same.comparability.differences.filter((d) => d.blocking).map((d) => `refused: ${d.field} ${d.base} → ${d.head}`) : tripped(same)) console.log(`  ${line}`);
+  for (const warning of same.warnings) console.log(`  warning: ${warning}`);
+}
+
+function summary(tally: Tally, inflation: number): number {
+  console.log(`A/A: ${tally.passed}/${tally.pairs} pass (target ${tally.pairs}/${tally.pairs}); ${Math.round((inflation - 1) * 100)}% inflation: ${tally.caught}/${tally.pairs} caught (target ${tally.pairs}/${tally.pairs})`);
+  return tally.pairs > 0 && tally.passed === tally.pairs && tally.caught === tally.pairs ? 0 : 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const options = parseArgs(argv);
+  const tally: Tally = { passed: 0, caught: 0, pairs: 0 };
+  if (options.judge) {
+    const pairs = keptPairs(options.judge);
+    console.log(`bench:gate: judging the ${pairs.length} kept pair(s) in ${options.judge} with today's gate (no new runs); inflation ×${options.inflation}`);
+    for (const pair of pairs) judgePair(pair, readRun(join(options.judge, `pair-${pair}`, 'base')), readRun(join(options.judge, `pair-${pair}`, 'head')), options.inflation, tally, '');
+    return summary(tally, options.inflation);
+  }
   const root = options.keep ?? mkdtempSync(join(tmpdir(), 'vlmbench-gate-'));
   console.log(`bench:gate: ${options.pairs} A/A pairs of "vlmbench run --offline ${options.flags.join(' ')}" on this machine (load average ${loadavg()[0]?.toFixed(1)}); inflation ×${options.inflation}; runs in ${root}`);
-  let passed = 0;
-  let caught = 0;
   try {
     for (let pair = 1; pair <= options.pairs; pair++) {
       const started = Date.now();
@@ -88,24 +137,12 @@ export async function main(argv: string[]): Promise<number> {
         console.error(`pair ${pair}: ${(error as Error).message}`);
         return 2;
       }
-      const same = compareRuns(base, head);
-      const slower = compareRuns(base, inflateLatencies(head, options.inflation));
-      const sameCode = exitCodeFor(same);
-      const slowerCode = exitCodeFor(slower);
-      if (sameCode === 0) passed++;
-      if (slowerCode === 1) caught++;
-      const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-      console.log(
-        `pair ${pair}: A/A exit ${sameCode} (${sameCode === 0 ? 'pass' : 'FAIL'}), ×${options.inflation} exit ${slowerCode} (${slowerCode === 1 ? `caught, ${slower.regressions.length} regressions` : 'MISSED'}) · ${minutes} min`,
-      );
-      if (sameCode !== 0) for (const line of sameCode === 2 ? same.comparability.differences.filter((d) => d.blocking).map((d) => `refused: ${d.field} ${d.base} → ${d.head}`) : tripped(same)) console.log(`  ${line}`);
-      for (const warning of same.warnings) console.log(`  warning: ${warning}`);
+      judgePair(pair, base, head, options.inflation, tally, ` · ${((Date.now() - started) / 60_000).toFixed(1)} min`);
     }
   } finally {
     if (!options.keep) rmSync(root, { recursive: true, force: true });
   }
-  console.log(`A/A: ${passed}/${options.pairs} pass (target ${options.pairs}/${options.pairs}); ${Math.round((options.inflation - 1) * 100)}% inflation: ${caught}/${options.pairs} caught (target ${options.pairs}/${options.pairs})`);
-  return passed === options.pairs && caught === options.pairs ? 0 : 1;
+  return summary(tally, options.inflation);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -263,6 +263,57 @@ describe('compareRuns with replicated processes', () => {
     const report = compareRuns(base, head);
     expect(report.regressions.map((f) => f.delta?.metric)).toEqual(expect.arrayContaining(['latencyMs']));
     expect(report.regressions.find((f) => f.delta?.metric === 'latencyMs')?.delta?.replication).toBe('process');
+    expect(report.regressions.find((f) => f.delta?.metric === 'latencyMs')?.delta?.bestRun?.classification).toBe('regression');
+  });
+
+  /**
+   * QVAC's tiny runs on this machine: each run is fast (about 250 ms, one llama.cpp thread active)
+   * or slowed (about 650 ms, two threads contending), and the share of slowed runs differs between
+   * identical processes. `slowShare` per process; the fast runs keep a little noise of their own.
+   */
+  function bimodal(slowShare: number[], factor = 1): Cell {
+    const cell = makeCell({ runs: slowShare.length * 10 });
+    cell.samples = cell.samples.map((s, index) => {
+      const process = Math.floor(index / 10);
+      const slow = index % 10 < Math.round((slowShare[process] as number) * 10);
+      const latencyMs = (slow ? 650 : 250 + (NOISE[index % 10] as number) / 2) * factor;
+      return { ...s, process, latencyMs, ttftMs: latencyMs - 20 * factor, decodeTokensPerSec: 4000 / factor };
+    });
+    return cell;
+  }
+
+  it('a head whose processes were slowed more often (median +160%, fastest run unchanged) is not gated, and says so', () => {
+    const base = makeResults({ cells: [bimodal([0.2, 0.3, 0.4])] });
+    const head = makeResults({ id: 'run-head', cells: [bimodal([0.8, 0.7, 0.9])] });
+    const report = compareRuns(base, head);
+    const latency = report.cells[0]!.deltas.find((d) => d.metric === 'latencyMs')!;
+    // The typical run alone would have been a regression: the check is what holds it.
+    expect(latency.relativeChange!).toBeGreaterThan(1);
+    expect(latency.pValue!).toBeLessThan(0.05);
+    expect(latency.bestRun?.classification).toBe('unchanged');
+    expect(latency.bestRun?.unconfirmed).toBe(true);
+    expect(latency.classification).toBe('unchanged');
+    expect(latency.reason).toMatch(/fastest run of each process did not/);
+    expect(exitCodeFor(report)).toBe(0);
+    expect(report.warnings.join('\n')).toMatch(/NOISY: 2 timing change\(s\).*transformersjs\/ocr\/receipt-01 Latency/);
+  });
+
+  it('the same bimodal runs 30% slower throughout are a regression', () => {
+    const base = makeResults({ cells: [bimodal([0.2, 0.3, 0.4])] });
+    const head = makeResults({ id: 'run-head', cells: [bimodal([0.8, 0.7, 0.9], 1.3)] });
+    const report = compareRuns(base, head);
+    expect(exitCodeFor(report)).toBe(1);
+    const latency = report.regressions.find((f) => f.delta?.metric === 'latencyMs')!.delta!;
+    expect(latency.bestRun?.classification).toBe('regression');
+    expect(latency.bestRun?.head! / latency.bestRun?.base!).toBeCloseTo(1.3, 1);
+  });
+
+  it('memory is not held to the fastest run: a 30% higher per-run peak in every process regresses', () => {
+    const base = makeResults({ cells: [replicated({ luck: [1, 1, 1], memoryLuck: [1, 1.02, 0.99] })] });
+    const head = makeResults({ id: 'run-head', cells: [replicated({ luck: [1, 1, 1], memoryLuck: [1.3, 1.31, 1.29], phase: 4 })] });
+    const memory = compareRuns(base, head).cells[0]!.deltas.find((d) => d.metric === 'peakMemoryBytes')!;
+    expect(memory.classification).toBe('regression');
+    expect(memory.bestRun).toBeUndefined();
   });
 });
 

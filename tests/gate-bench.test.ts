@@ -1,7 +1,10 @@
 /** bench:gate's pieces: the inflation it measures the gate against, and its arguments. */
-import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import { inflateLatencies } from '../bench/inflate.js';
-import { DEFAULT_FLAGS, parseArgs, tripped } from '../bench/gate.js';
+import { DEFAULT_FLAGS, keptPairs, main, parseArgs, tripped } from '../bench/gate.js';
 import { compareRuns, exitCodeFor } from '../src/compare/gate.js';
 import { makeResults } from './helpers/report-results.js';
 
@@ -46,5 +49,50 @@ describe('bench:gate arguments', () => {
     expect(() => parseArgs(['--inflation', '0.9'])).toThrow(/--inflation/);
     expect(() => parseArgs(['--bogus', '1'])).toThrow(/unknown argument --bogus/);
     expect(() => parseArgs(['--pairs'])).toThrow(/--pairs needs a value/);
+  });
+});
+
+describe('bench:gate --judge', () => {
+  /** A folder laid out as --keep leaves it, with the given head for each pair. */
+  function keptFolder(heads: Array<ReturnType<typeof makeResults>>): string {
+    const root = mkdtempSync(join(tmpdir(), 'vlmbench-gate-judge-'));
+    const base = makeResults({ processes: 3 });
+    heads.forEach((head, i) => {
+      for (const [side, results] of [['base', base], ['head', head]] as const) {
+        mkdirSync(join(root, `pair-${i + 1}`, side), { recursive: true });
+        writeFileSync(join(root, `pair-${i + 1}`, side, 'results.json'), JSON.stringify(results));
+      }
+    });
+    mkdirSync(join(root, 'pair-9', 'base'), { recursive: true }); // a pair cut short: no head, not judged
+    return root;
+  }
+
+  async function judged(root: string): Promise<{ code: number; printed: string }> {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const code = await main(['--judge', root]);
+      return { code, printed: log.mock.calls.map((call) => call.join(' ')).join('\n') };
+    } finally {
+      log.mockRestore();
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+
+  it('asks both questions of every kept pair without running anything, and counts them', async () => {
+    const same = makeResults({ processes: 3 });
+    const root = keptFolder([same, same]);
+    expect(keptPairs(root)).toEqual([1, 2]);
+    const { code, printed } = await judged(root);
+    expect(printed).toMatch(/judging the 2 kept pair\(s\)/);
+    expect(printed).toMatch(/A\/A: 2\/2 pass \(target 2\/2\); 30% inflation: 2\/2 caught/);
+    expect(code).toBe(0);
+  });
+
+  it('exits 1 when a kept A/A pair fails the gate', async () => {
+    const same = makeResults({ processes: 3 });
+    const { code, printed } = await judged(keptFolder([same, inflateLatencies(same, 1.5)]));
+    expect(printed).toMatch(/pair 2: A\/A exit 1 \(FAIL\)/);
+    expect(printed).toMatch(/A\/A: 1\/2 pass/);
+    expect(code).toBe(1);
   });
 });

@@ -9,6 +9,8 @@
  *   runs (`run --processes N`) compare processes; single-process runs compare samples or
  *   fixtures with at least the one-process band (12.5%), because one process's luck is invisible
  *   in its own spread. The same decision also runs per variant × task over every matched fixture.
+ *   A timing change counts only when each unit's fastest run shows it too (deltas.ts says why);
+ *   one seen in the median alone is listed in a warning, not gated.
  * - every quality metric regresses when it moves the wrong way (direction from the metrics
  *   module) by more than the tolerance (0.01 absolute by default): outputs are deterministic
  *   under greedy decoding. Metrics of unknown direction are reported, never gated.
@@ -146,6 +148,14 @@ export function compareRuns(base: Results, head: Results, options: GateOptions =
   }
 
   const warnings: string[] = [];
+  const unconfirmed = [...cells, ...groups].flatMap((entry) =>
+    entry.deltas.filter((delta) => delta.bestRun?.unconfirmed).map((delta) => `${entry.id.split('|').filter((part, i) => i === 0 || i >= 4).join('/')} ${delta.label} ${formatChange(delta)}`),
+  );
+  if (unconfirmed.length > 0) {
+    warnings.push(
+      `NOISY: ${unconfirmed.length} timing change(s) moved the typical run but not the fastest run of each process, so this machine's contention (how often runs are slowed) could have made them; not gated: ${unconfirmed.slice(0, 6).join('; ')}${unconfirmed.length > 6 ? '; …' : ''}.`,
+    );
+  }
   if (mismatchAllowed) {
     warnings.push(
       `Runs are NOT comparable (${comparability.differences.filter((difference) => difference.blocking).length} blocking difference(s)); compared anyway because --allow-mismatch was given.`,
@@ -198,6 +208,10 @@ export function compareRuns(base: Results, head: Results, options: GateOptions =
     cells,
     groups,
   };
+}
+
+function formatChange(delta: MetricDelta): string {
+  return delta.relativeChange === null ? '' : `${delta.relativeChange >= 0 ? '+' : ''}${(delta.relativeChange * 100).toFixed(1)}%`;
 }
 
 /** 2: refused (runs not comparable); 1: at least one regression; 0: clean. The CLI uses 2 for input errors too. */

@@ -135,7 +135,7 @@ export function renderCompareMarkdown(report: CompareReport, facts?: CompareFact
     .map(([metric, value]) => `${metric} ${(value * 100).toFixed(0)}%`)
     .join(', ');
   lines.push(
-    `Gate (docs/verdicts.md): a timing or memory change regresses when the t-test gives p < ${report.alpha} and its 95% interval lies wholly beyond the larger of its threshold (${thresholds}) and the noise band (±${Number((report.noiseBand * 100).toPrecision(3))}% across replicated processes, at least ±12.5% within one process per run); per cell and per variant × task (fixture \`*\`); quality by more than ${report.qualityTolerance} absolute.`,
+    `Gate (docs/verdicts.md): a timing or memory change regresses when the t-test gives p < ${report.alpha} and its 95% interval lies wholly beyond the larger of its threshold (${thresholds}) and the noise band (±${Number((report.noiseBand * 100).toPrecision(3))}% across replicated processes, at least ±12.5% within one process per run), and a timing change must show in each process's fastest run as well as its median (docs/ci-workflow.md); per cell and per variant × task (fixture \`*\`); quality by more than ${report.qualityTolerance} absolute.`,
     '',
   );
   const otherWarnings = report.warnings.filter((warning) => !(report.mismatchAllowed && warning.startsWith('Runs are NOT comparable')));

@@ -47,6 +47,20 @@ export interface MetricDelta {
   classification: Classification;
   /** The decision in words (src/verdict). */
   reason?: string;
+  /**
+   * Timing with process or fixture units: the same decision on each unit's fastest run (highest
+   * decode rate). A timing change is a regression or improvement only when this agrees; when the
+   * median moved and this did not, `unconfirmed` is true and the change is not gated (deltas.ts).
+   */
+  bestRun?: {
+    base: number;
+    head: number;
+    pValue: number | null;
+    ci95: [number, number] | null;
+    classification: Classification;
+    reason: string;
+    unconfirmed?: true;
+  };
 }
 
 export interface StatusChange {
