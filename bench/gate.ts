@@ -5,6 +5,8 @@
  * (compareRuns) two questions of each pair:
  * - base against head: the same code must pass (exit 0);
  * - base against head with every latency 30% slower (bench/inflate.ts): the gate must catch it (exit 1).
+ * It also inflates each engine's cells alone, and counts those catches apart: the whole-run catch
+ * can come from one engine's cells while another engine is too noisy here for 30% to show.
  * It prints each pair's verdicts, what tripped a failed A/A pair, and the counts. The target is
  * N/N on both; the exit code is 0 when both targets are met, 1 when not, 2 when a run failed.
  *
@@ -91,6 +93,8 @@ interface Tally {
   passed: number;
   caught: number;
   pairs: number;
+  /** Per engine: pairs where that engine's timings alone, inflated, were caught. */
+  caughtAlone: Map<string, number>;
 }
 
 /** Both questions of one pair, printed; the tally counts the answers. */
@@ -102,21 +106,30 @@ function judgePair(pair: number, base: Results, head: Results, inflation: number
   tally.pairs++;
   if (sameCode === 0) tally.passed++;
   if (slowerCode === 1) tally.caught++;
+  // The whole run slower is the target; each engine alone says whose cells the gate can see it in.
+  const alone: string[] = [];
+  for (const engine of [...new Set(head.cells.filter((cell) => cell.status === 'ok').map((cell) => cell.key.engine))].sort()) {
+    const hit = exitCodeFor(compareRuns(base, inflateLatencies(head, inflation, engine))) === 1;
+    tally.caughtAlone.set(engine, (tally.caughtAlone.get(engine) ?? 0) + (hit ? 1 : 0));
+    alone.push(`${engine} ${hit ? 'caught' : 'missed'}`);
+  }
   console.log(
-    `pair ${pair}: A/A exit ${sameCode} (${sameCode === 0 ? 'pass' : 'FAIL'}), ×${inflation} exit ${slowerCode} (${slowerCode === 1 ? `caught, ${slower.regressions.length} regressions` : 'MISSED'})${took}`,
+    `pair ${pair}: A/A exit ${sameCode} (${sameCode === 0 ? 'pass' : 'FAIL'}), ×${inflation} exit ${slowerCode} (${slowerCode === 1 ? `caught, ${slower.regressions.length} regressions` : 'MISSED'}; one engine alone: ${alone.join(', ')})${took}`,
   );
   if (sameCode !== 0) for (const line of sameCode === 2 ? same.comparability.differences.filter((d) => d.blocking).map((d) => `refused: ${d.field} ${d.base} → ${d.head}`) : tripped(same)) console.log(`  ${line}`);
   for (const warning of same.warnings) console.log(`  warning: ${warning}`);
 }
 
 function summary(tally: Tally, inflation: number): number {
-  console.log(`A/A: ${tally.passed}/${tally.pairs} pass (target ${tally.pairs}/${tally.pairs}); ${Math.round((inflation - 1) * 100)}% inflation: ${tally.caught}/${tally.pairs} caught (target ${tally.pairs}/${tally.pairs})`);
+  const percent = Math.round((inflation - 1) * 100);
+  console.log(`A/A: ${tally.passed}/${tally.pairs} pass (target ${tally.pairs}/${tally.pairs}); ${percent}% inflation: ${tally.caught}/${tally.pairs} caught (target ${tally.pairs}/${tally.pairs})`);
+  console.log(`${percent}% inflation of one engine alone: ${[...tally.caughtAlone].map(([engine, caught]) => `${engine} ${caught}/${tally.pairs}`).join(', ')} caught`);
   return tally.pairs > 0 && tally.passed === tally.pairs && tally.caught === tally.pairs ? 0 : 1;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const options = parseArgs(argv);
-  const tally: Tally = { passed: 0, caught: 0, pairs: 0 };
+  const tally: Tally = { passed: 0, caught: 0, pairs: 0, caughtAlone: new Map() };
   if (options.judge) {
     const pairs = keptPairs(options.judge);
     console.log(`bench:gate: judging the ${pairs.length} kept pair(s) in ${options.judge} with today's gate (no new runs); inflation ×${options.inflation}`);

@@ -22,12 +22,12 @@ function slower(sample: Sample, factor: number): Sample {
   };
 }
 
-/** A copy of the results with every timing `factor` times slower (1.3 = 30% slower). */
-export function inflateLatencies(results: Results, factor: number): Results {
+/** A copy of the results with every timing `factor` times slower (1.3 = 30% slower), or only one engine's. */
+export function inflateLatencies(results: Results, factor: number, engine?: string): Results {
   return {
     ...results,
     cells: results.cells.map((cell) => {
-      if (cell.samples.length === 0) return cell;
+      if (cell.samples.length === 0 || (engine !== undefined && cell.key.engine !== engine)) return cell;
       const samples = cell.samples.map((sample) => slower(sample, factor));
       // As the orchestrator does: statistics over the performance samples (all of them in a single-pass run).
       return { ...cell, warmup: cell.warmup.map((sample) => slower(sample, factor)), samples, stats: cellStats(samples.filter((sample) => sample.pass !== 'accuracy')) };

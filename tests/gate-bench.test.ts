@@ -29,6 +29,18 @@ describe('inflateLatencies', () => {
     expect(inflated.quality).toEqual(cell.quality);
   });
 
+  it('inflates one engine alone when named, leaving the others as they were', () => {
+    const engine = results.cells.find((c) => c.status === 'ok')!.key.engine;
+    const slower = inflateLatencies(results, 1.3, engine);
+    results.cells.forEach((cell, i) => {
+      const after = slower.cells[i]!;
+      if (cell.status !== 'ok' || cell.samples.length === 0) return;
+      const factor = cell.key.engine === engine ? 1.3 : 1;
+      expect(after.samples[0]!.latencyMs).toBeCloseTo(cell.samples[0]!.latencyMs * factor, 9);
+    });
+    expect(results.cells.some((cell) => cell.status === 'ok' && cell.key.engine !== engine)).toBe(true);
+  });
+
   it('is what the gate catches, while the same run passes', () => {
     expect(exitCodeFor(compareRuns(results, results))).toBe(0);
     const report = compareRuns(results, inflateLatencies(results, 1.3));
@@ -85,6 +97,9 @@ describe('bench:gate --judge', () => {
     const { code, printed } = await judged(root);
     expect(printed).toMatch(/judging the 2 kept pair\(s\)/);
     expect(printed).toMatch(/A\/A: 2\/2 pass \(target 2\/2\); 30% inflation: 2\/2 caught/);
+    const engines = [...new Set(same.cells.filter((cell) => cell.status === 'ok').map((cell) => cell.key.engine))].sort();
+    expect(engines.length).toBeGreaterThan(1);
+    expect(printed).toContain(`30% inflation of one engine alone: ${engines.map((engine) => `${engine} 2/2`).join(', ')} caught`);
     expect(code).toBe(0);
   });
 
