@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ResultsSchema, type Results } from '../src/results/schema.js';
 import { buildReportModel, type Verdict } from '../src/report/model.js';
-import { decideDifference, decideRatio, ratioUnits, DEFAULT_NOISE_BAND, SINGLE_PROCESS_BAND } from '../src/verdict/index.js';
+import { confirmedByFastest, decideDifference, decideRatio, ratioUnits, DEFAULT_NOISE_BAND, SINGLE_PROCESS_BAND } from '../src/verdict/index.js';
 import { makeResults } from './helpers/report-results.js';
 
 const log = Math.log;
@@ -44,6 +44,26 @@ describe('decideRatio', () => {
     const units = [log(1.08), log(1.081), log(1.079), log(1.08)];
     expect(decideRatio(units, { unitKind: 'fixture', band: SINGLE_PROCESS_BAND }).outcome).toBe('no-clear-difference');
     expect(decideRatio(units, { unitKind: 'process', band: DEFAULT_NOISE_BAND }).outcome).toBe('winner');
+  });
+});
+
+describe('confirmedByFastest', () => {
+  const options = { unitKind: 'process' as const, band: 0.1 };
+  const slower = decideRatio([0.26, 0.3, 0.28], options); // A clearly ahead: a winner
+  const faster = decideRatio([-0.26, -0.3, -0.28], options);
+  const level = decideRatio([0.01, -0.02, 0.0], options);
+
+  it('lets a winner stand only when the fastest runs name the same winner', () => {
+    expect(slower.outcome).toBe('winner');
+    expect(level.outcome).toBe('no-clear-difference');
+    expect(confirmedByFastest(slower, slower)).toBe(true);
+    expect(confirmedByFastest(slower, level)).toBe(false);
+    expect(confirmedByFastest(slower, faster)).toBe(false);
+  });
+
+  it('has nothing to confirm when the median run named no winner', () => {
+    expect(confirmedByFastest(level, slower)).toBe(true);
+    expect(confirmedByFastest(level, level)).toBe(true);
   });
 });
 

@@ -22,7 +22,7 @@
  */
 import type { Cell, Sample } from '../results/schema.js';
 import { median } from '../stats/index.js';
-import { decideRatio, decideRatioBetweenGroups, effectiveRatioBand, performanceSamples, processOf, type Decision } from '../verdict/index.js';
+import { confirmedByFastest, decideRatio, decideRatioBetweenGroups, effectiveRatioBand, performanceSamples, processOf, type Decision } from '../verdict/index.js';
 import { METRICS, type MetricName, type TimingMetric } from './cell-figures.js';
 import { qualityHigherIsBetter, qualityLabel } from './quality-direction.js';
 import type { Classification, MetricDelta } from './types.js';
@@ -161,7 +161,7 @@ export function ratioDelta(
     const best = decideUnits(baseBest, headBest, info.lowerIsBetter, band, options.alpha, fixtures.size);
     const bestClassification = classificationOf(best.decision);
     bestRun = { base: baseBest.shown, head: headBest.shown, pValue: best.decision.pValue, ci95: headOverBaseCi(best.decision, info.lowerIsBetter), classification: bestClassification, reason: best.decision.reason };
-    if (classification !== 'unchanged' && bestClassification !== classification) {
+    if (!confirmedByFastest(typical.decision, best.decision)) {
       reason = `the typical run changed (${typical.decision.reason}) but the fastest run of each ${typical.unit} did not (${best.decision.reason}): a change in how often runs are slowed, which this machine's contention causes by itself, is not gated`;
       classification = 'unchanged';
       bestRun.unconfirmed = true;

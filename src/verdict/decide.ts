@@ -157,6 +157,16 @@ export function decideRatioBetweenGroups(
   return decide(n, estimate, tested, options, ratioScale(options.band));
 }
 
+/**
+ * A timing winner between two runs of the same code stands only when each unit's fastest run
+ * (highest rate) names the same winner as its median run: contention only ever adds time, so a
+ * change in the median alone may be how often runs were slowed, not how fast they can be (the
+ * regression gate, src/compare/deltas.ts, and docs/ci-workflow.md).
+ */
+export function confirmedByFastest(typical: Decision, fastest: Decision): boolean {
+  return typical.outcome !== 'winner' || (fastest.outcome === 'winner' && fastest.better === typical.better);
+}
+
 /** Decides on per-unit differences (A's advantage in metric points). `band` is absolute. */
 export function decideDifference(advantages: readonly number[], options: DecideOptions): Decision {
   const digits = (value: number) => (Math.abs(value) >= 1 ? value.toFixed(2) : value.toFixed(3));

@@ -1,5 +1,5 @@
 /** The verdict module's public surface: the one place that decides "A is better than B". */
-export { decideDifference, decideRatio, decideRatioBetweenGroups, type Decision, type DecideOptions, type Outcome, type UnitKind } from './decide.js';
+export { confirmedByFastest, decideDifference, decideRatio, decideRatioBetweenGroups, type Decision, type DecideOptions, type Outcome, type UnitKind } from './decide.js';
 export {
   DEFAULT_ALPHA,
   DEFAULT_NOISE_BAND,
