@@ -153,7 +153,7 @@ export function compareRuns(base: Results, head: Results, options: GateOptions =
   );
   if (unconfirmed.length > 0) {
     warnings.push(
-      `NOISY: ${unconfirmed.length} timing change(s) moved the typical run but not the fastest run of each process, so this machine's contention (how often runs are slowed) could have made them; not gated: ${unconfirmed.slice(0, 6).join('; ')}${unconfirmed.length > 6 ? '; …' : ''}.`,
+      `NOISY: ${unconfirmed.length} timing change(s) moved the median run but not the fastest runs (per process, or per fixture in one-process runs), so this machine's contention (how often runs are slowed) could have made them; not gated: ${unconfirmed.slice(0, 6).join('; ')}${unconfirmed.length > 6 ? '; …' : ''}.`,
     );
   }
   if (mismatchAllowed) {
