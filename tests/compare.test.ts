@@ -306,6 +306,7 @@ describe('compareRuns with replicated processes', () => {
     const latency = report.regressions.find((f) => f.delta?.metric === 'latencyMs')!.delta!;
     expect(latency.bestRun?.classification).toBe('regression');
     expect(latency.bestRun?.head! / latency.bestRun?.base!).toBeCloseTo(1.3, 1);
+    expect(latency.bestRun?.ratio).toBeCloseTo(1.3, 1);
   });
 
   it('memory is not held to the fastest run: a 30% higher per-run peak in every process regresses', () => {

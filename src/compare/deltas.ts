@@ -128,11 +128,15 @@ function decideUnits(base: Units, head: Units, lowerIsBetter: boolean, band: num
   };
 }
 
+/** head/base from the base's advantage (a decision's estimate or bound). */
+function headOverBase(advantage: number, lowerIsBetter: boolean): number {
+  return lowerIsBetter ? advantage : 1 / advantage;
+}
+
 /** head/base bounds from the decision's interval of the base's advantage. */
 function headOverBaseCi(decision: Decision, lowerIsBetter: boolean): [number, number] | null {
   if (!decision.ci95) return null;
-  const headOverBase = (advantage: number) => (lowerIsBetter ? advantage : 1 / advantage);
-  return [headOverBase(decision.ci95[0]), headOverBase(decision.ci95[1])].sort((x, y) => x - y) as [number, number];
+  return [headOverBase(decision.ci95[0], lowerIsBetter), headOverBase(decision.ci95[1], lowerIsBetter)].sort((x, y) => x - y) as [number, number];
 }
 
 /** A timing or memory metric of base against head, over the given fixtures (one cell, or a group). */
@@ -160,7 +164,7 @@ export function ratioDelta(
     const headBest = unitsOf(headCells, metric, fixtures, 'best') as Units;
     const best = decideUnits(baseBest, headBest, info.lowerIsBetter, band, options.alpha, fixtures.size);
     const bestClassification = classificationOf(best.decision);
-    bestRun = { base: baseBest.shown, head: headBest.shown, pValue: best.decision.pValue, ci95: headOverBaseCi(best.decision, info.lowerIsBetter), classification: bestClassification, reason: best.decision.reason };
+    bestRun = { base: baseBest.shown, head: headBest.shown, ratio: headOverBase(best.decision.estimate, info.lowerIsBetter), pValue: best.decision.pValue, ci95: headOverBaseCi(best.decision, info.lowerIsBetter), classification: bestClassification, reason: best.decision.reason };
     if (!confirmedByFastest(typical.decision, best.decision)) {
       reason = `the typical run changed (${typical.decision.reason}) but the fastest run of each ${typical.unit} did not (${best.decision.reason}): a change in how often runs are slowed, which this machine's contention causes by itself, is not gated`;
       classification = 'unchanged';

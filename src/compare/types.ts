@@ -55,6 +55,8 @@ export interface MetricDelta {
   bestRun?: {
     base: number;
     head: number;
+    /** head/base of the fastest runs: the ratio of the units' geometric means (the decision's estimate). */
+    ratio: number;
     pValue: number | null;
     ci95: [number, number] | null;
     classification: Classification;
