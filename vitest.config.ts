@@ -3,7 +3,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 /**
  * tests/ci-workflow.test.ts makes a real benchmark run and asks the gate to see a 30% slowdown
  * in it. Beside two other test files on a 2-core machine, that run's fastest runs spread too
- * widely for the gate's fastest-run check to confirm 30% (2 of 5 suite runs missed it), so it
+ * widely for the gate's fastest-run check to confirm 30% (it missed in 3 of 5 suite runs' results), so it
  * runs alone, after everything else (a later group order runs after the earlier group ends).
  */
 const ALONE = ['tests/ci-workflow.test.ts'];
