@@ -149,7 +149,7 @@ export function compareRuns(base: Results, head: Results, options: GateOptions =
 
   const warnings: string[] = [];
   const unconfirmed = [...cells, ...groups].flatMap((entry) =>
-    entry.deltas.filter((delta) => delta.bestRun?.unconfirmed).map((delta) => `${entry.id.split('|').filter((part, i) => i === 0 || i >= 4).join('/')} ${delta.label} ${formatChange(delta)}`),
+    entry.deltas.filter((delta) => delta.bestRun?.unconfirmed).map((delta) => `${entry.key.engine}/${entry.key.task}/${entry.key.fixture} ${delta.label} ${formatChange(delta)}`),
   );
   if (unconfirmed.length > 0) {
     warnings.push(
