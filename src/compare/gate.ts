@@ -26,6 +26,7 @@ import { DEFAULT_ALPHA, DEFAULT_NOISE_BAND } from '../verdict/index.js';
 import type { MetricName } from './cell-figures.js';
 import { checkComparability } from './comparable.js';
 import { qualityDeltas, ratioDelta } from './deltas.js';
+import { formatChange } from './markdown.js';
 import type { CompareReport, Finding, GateOptions, MetricDelta, RunReference, StatusChange, TextChange } from './types.js';
 
 export { renderCompareMarkdown } from './markdown.js';
@@ -208,10 +209,6 @@ export function compareRuns(base: Results, head: Results, options: GateOptions =
     cells,
     groups,
   };
-}
-
-function formatChange(delta: MetricDelta): string {
-  return delta.relativeChange === null ? '' : `${delta.relativeChange >= 0 ? '+' : ''}${(delta.relativeChange * 100).toFixed(1)}%`;
 }
 
 /** 2: refused (runs not comparable); 1: at least one regression; 0: clean. The CLI uses 2 for input errors too. */

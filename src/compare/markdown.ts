@@ -30,7 +30,8 @@ function formatValue(value: number, unit: string): string {
   return value.toFixed(4);
 }
 
-function formatChange(delta: MetricDelta): string {
+/** A delta's change as the comment prints it: +12.3% (timing, memory) or +0.0123 (quality). */
+export function formatChange(delta: MetricDelta): string {
   if (delta.kind === 'quality') return `${delta.absoluteChange >= 0 ? '+' : ''}${delta.absoluteChange.toFixed(4)}`;
   if (delta.relativeChange === null) return 'n/a';
   const percent = delta.relativeChange * 100;
